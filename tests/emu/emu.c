@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libespemu core: the object, the clock, the event loop that runs the
+ * per-job parts in time order, and the observation functions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_internal.h"
+
+/* splitmix64: small, deterministic, good enough for fault injection */
+uint64_t emu_rand(struct emu *e)
+{
+	uint64_t z = (e->rng += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+double emu_rand01(struct emu *e)
+{
+	return (double)(emu_rand(e) >> 11) / (double)(1ull << 53);
+}
+
+void emu_log_erase(struct emu *e, const struct emu_erase_event *ev)
+{
+	if (e->erase_n < EMU_ERASE_LOG_CAP)
+		e->erase_log[e->erase_n++] = *ev;
+}
+
+static bool flash_has_image(const struct emu *e)
+{
+	return e->flash.data[0] == 0xE9;
+}
+
+static void app_output(struct emu *e, uint64_t t_us)
+{
+	if (flash_has_image(e)) {
+		/* some firmware chatting at 115200 */
+		uart_send_text_at(e, t_us, "app: tick\r\n", 115200);
+	} else {
+		/* blank flash: the ROM finds no image; the watchdog reboots it */
+		uart_send_text_at(e, t_us,
+				  "\r\n ets Jan  8 2013,rst cause:4, boot mode:(3,6)\r\n\r\n"
+				  "ets_main.c \r\n",
+				  74880u * e->cfg.crystal_mhz / 26);
+	}
+}
+
+void emu_enter_app(struct emu *e, uint64_t t_us)
+{
+	e->mode = EMU_MODE_APP;
+	e->app_pending = true;
+	e->app_next_us = t_us + EMU_APP_PERIOD_US;
+	if (!flash_has_image(e))
+		uart_send_text_at(e, t_us, "ets_main.c \r\n", 74880u * e->cfg.crystal_mhz / 26);
+}
+
+struct emu *emu_new(const struct emu_config *cfg, uint64_t now_us)
+{
+	struct emu *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	e->now_us = now_us;
+	e->baud = cfg->baud ? cfg->baud : 115200;
+	e->rng = cfg->seed;
+	e->rxq.cap = EMU_RXQ_CAP;
+	e->txq.cap = EMU_TXQ_CAP;
+	e->rxq.buf = calloc(e->rxq.cap, sizeof(*e->rxq.buf));
+	e->txq.buf = calloc(e->txq.cap, sizeof(*e->txq.buf));
+	e->line_log = calloc(EMU_LINE_LOG_CAP, sizeof(*e->line_log));
+	e->erase_log = calloc(EMU_ERASE_LOG_CAP, sizeof(*e->erase_log));
+	e->cmd_log = calloc(EMU_CMD_LOG_CAP, 1);
+	e->ram = calloc(1, (DRAM_SIZE) + (IRAM_SIZE));
+	if (!e->rxq.buf || !e->txq.buf || !e->line_log || !e->erase_log || !e->cmd_log ||
+	    !e->ram || flash_init(e)) {
+		emu_free(e);
+		return NULL;
+	}
+	e->st.rom_chip_size = cfg->rom_flash_limit;
+
+	/* power-on: straps as if already latched */
+	if (cfg->start_mode == EMU_MODE_LOADER) {
+		e->st.boots_loader++;
+		if (cfg->boot_banner)
+			uart_send_text_at(e, now_us,
+					  "\r\n ets Jan  8 2013,rst cause:1, boot mode:(1,6)\r\n\r\n",
+					  74880u * cfg->crystal_mhz / 26);
+		loader_enter(e, now_us);
+	} else {
+		e->st.boots_app++;
+		if (cfg->boot_banner)
+			uart_send_text_at(e, now_us,
+					  "\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\n",
+					  74880u * cfg->crystal_mhz / 26);
+		emu_enter_app(e, now_us);
+	}
+	return e;
+}
+
+void emu_free(struct emu *e)
+{
+	if (!e)
+		return;
+	flash_free(e);
+	free(e->rxq.buf);
+	free(e->txq.buf);
+	free(e->line_log);
+	free(e->erase_log);
+	free(e->cmd_log);
+	free(e->ram);
+	free(e);
+}
+
+/* Next time the model itself must act (not counting bytes merely due out). */
+static uint64_t internal_next(const struct emu *e)
+{
+	uint64_t t = reset_next_event(e), x;
+	const struct emu_timed_byte *rx = byteq_peek(&e->rxq);
+
+	if (e->mode == EMU_MODE_LOADER) {
+		x = loader_next_event(e);
+		if (x < t)
+			t = x;
+	}
+	if (rx) {
+		x = rx->t_us;
+		if (e->mode == EMU_MODE_LOADER && loader_busy_until(e) > x)
+			x = loader_busy_until(e);
+		if (x < t)
+			t = x;
+	}
+	if (e->mode == EMU_MODE_APP && e->app_pending && e->app_next_us < t)
+		t = e->app_next_us;
+	return t;
+}
+
+void emu_advance(struct emu *e, uint64_t now_us)
+{
+	for (;;) {
+		uint64_t t = internal_next(e);
+		const struct emu_timed_byte *rx;
+
+		if (t > now_us)
+			break;
+		if (t < e->now_us)
+			t = e->now_us;
+		e->now_us = t;
+
+		reset_run_events(e, t);
+		if (e->mode == EMU_MODE_LOADER)
+			loader_run_events(e, t);
+		while ((rx = byteq_peek(&e->rxq)) && rx->t_us <= t) {
+			if (e->mode == EMU_MODE_LOADER) {
+				if (loader_busy_until(e) > t)
+					break;
+				loader_rx_byte(e, rx->b, t);
+			}
+			/* other modes: the ROM is not listening, the byte is lost */
+			byteq_pop(&e->rxq);
+		}
+		if (e->mode == EMU_MODE_APP && e->app_pending && e->app_next_us <= t) {
+			app_output(e, t);
+			e->app_next_us += EMU_APP_PERIOD_US;
+		}
+	}
+	if (now_us > e->now_us)
+		e->now_us = now_us;
+}
+
+uint64_t emu_next_event_us(const struct emu *e)
+{
+	uint64_t t = internal_next(e);
+	const struct emu_timed_byte *tx = byteq_peek(&e->txq);
+
+	if (tx && tx->t_us < t)
+		t = tx->t_us;
+	return t;
+}
+
+void emu_set_baud(struct emu *e, uint32_t baud, uint64_t now_us)
+{
+	emu_advance(e, now_us);
+	if (baud)
+		e->baud = baud;
+}
+
+size_t emu_rx_room(const struct emu *e)
+{
+	return e->rxq.cap - e->rxq.len;
+}
+
+void emu_rx(struct emu *e, const uint8_t *buf, size_t len, uint64_t now_us)
+{
+	emu_advance(e, now_us);
+	for (size_t i = 0; i < len; i++) {
+		uint64_t t = now_us;
+
+		e->st.bytes_rx++;
+		if (e->cfg.wire_timing) {
+			uint64_t now_ns = now_us * 1000;
+
+			if (e->rxq.wire_free_ns < now_ns)
+				e->rxq.wire_free_ns = now_ns;
+			e->rxq.wire_free_ns += uart_byte_ns(e);
+			t = (e->rxq.wire_free_ns + 999) / 1000;
+		}
+		if (e->cfg.drop_rate > 0 && emu_rand01(e) < e->cfg.drop_rate) {
+			e->st.bytes_dropped++;
+			continue;
+		}
+		if (!byteq_push(&e->rxq, t, buf[i]))
+			e->st.bytes_dropped++; /* FIFO overrun */
+	}
+}
+
+size_t emu_tx(struct emu *e, uint8_t *buf, size_t cap, uint64_t now_us)
+{
+	const struct emu_timed_byte *b;
+	size_t n = 0;
+
+	emu_advance(e, now_us);
+	while (n < cap && (b = byteq_peek(&e->txq)) && b->t_us <= now_us) {
+		buf[n++] = b->b;
+		byteq_pop(&e->txq);
+	}
+	return n;
+}
+
+void emu_set_lines(struct emu *e, bool dtr, bool rts, uint64_t now_us)
+{
+	emu_advance(e, now_us);
+	if (e->rst.dtr == dtr && e->rst.rts == rts)
+		return; /* log changes only */
+	if (e->line_n < EMU_LINE_LOG_CAP)
+		e->line_log[e->line_n++] = (struct emu_line_event){ now_us, dtr, rts };
+	reset_lines(e, dtr, rts, now_us);
+}
+
+enum emu_mode emu_mode(const struct emu *e)
+{
+	return e->mode;
+}
+
+const char *emu_mode_name(enum emu_mode m)
+{
+	switch (m) {
+	case EMU_MODE_RESET:
+		return "reset";
+	case EMU_MODE_BOOTING:
+		return "booting";
+	case EMU_MODE_LOADER:
+		return "loader";
+	case EMU_MODE_APP:
+		return "app";
+	case EMU_MODE_HUNG:
+		return "hung";
+	}
+	return "?";
+}
+
+void emu_get_stats(const struct emu *e, struct emu_stats *st)
+{
+	*st = e->st;
+}
+
+size_t emu_line_events(const struct emu *e, const struct emu_line_event **ev)
+{
+	*ev = e->line_log;
+	return e->line_n;
+}
+
+size_t emu_erase_events(const struct emu *e, const struct emu_erase_event **ev)
+{
+	*ev = e->erase_log;
+	return e->erase_n;
+}
+
+size_t emu_command_log(const struct emu *e, const uint8_t **ops)
+{
+	*ops = e->cmd_log;
+	return e->cmd_n;
+}
+
+uint32_t emu_flash_size(const struct emu *e)
+{
+	return e->flash.size;
+}
+
+const uint8_t *emu_flash_data(const struct emu *e)
+{
+	return e->flash.data;
+}
+
+bool emu_flash_is_blank(const struct emu *e, uint32_t offset, uint32_t length)
+{
+	if ((uint64_t)offset + length > e->flash.size)
+		return false;
+	for (uint32_t i = 0; i < length; i++) {
+		if (e->flash.data[offset + i] != 0xFF)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libespemu internals: the one struct that holds the whole chip, and the
+ * entry points the per-job files (uart.c, rom_loader.c, regs.c, spi.c,
+ * flash.c, reset.c) offer each other.  Not installed, not for callers.
+ */
+#ifndef ESPEMU_INTERNAL_H
+#define ESPEMU_INTERNAL_H
+
+#include "espemu.h"
+
+#define EMU_SECTOR 4096u
+#define EMU_BLOCK 65536u
+#define EMU_SLIP_MAX 0x2000u       /* the ROM's receive buffer (sheet §2) */
+#define EMU_RXQ_CAP 65536u         /* bytes on their way in (UART FIFO + wire) */
+#define EMU_TXQ_CAP 65536u         /* bytes on their way out */
+#define EMU_LINE_LOG_CAP 4096u
+#define EMU_ERASE_LOG_CAP 16384u
+#define EMU_CMD_LOG_CAP 4096u
+#define EMU_OTHER_REGS 32u
+#define EMU_SYNC_VALUE 0x20120707u
+#define EMU_MAGIC_VALUE 0xFFF0C101u
+#define EMU_REPEAT_COUNT 8u        /* SYNC replies, and unknown-op frames [?] */
+#define EMU_APP_PERIOD_US 1000000u /* blank-flash watchdog reboot text [?] */
+#define DRAM_START 0x3FFE8000u
+#define DRAM_END 0x40000000u
+#define IRAM_START 0x40100000u
+#define IRAM_END 0x40108000u
+#define DRAM_SIZE (DRAM_END - DRAM_START)
+#define IRAM_SIZE (IRAM_END - IRAM_START)
+
+struct emu_timed_byte {
+	uint64_t t_us;
+	uint8_t b;
+};
+
+/* A ring of bytes, each due at a time; times never decrease along the ring. */
+struct emu_byteq {
+	struct emu_timed_byte *buf;
+	size_t cap, head, len;
+	uint64_t wire_free_ns; /* when the wire is free for the next byte */
+};
+
+/* A reply sent several times in a row (SYNC, unknown opcodes). */
+struct emu_repeat {
+	uint8_t frame[10];
+	unsigned int left;
+	uint64_t next_us;
+};
+
+struct emu_flash {
+	uint8_t *data;
+	uint32_t size;
+	uint32_t jedec;
+	uint8_t sr;            /* status register 1, WIP and WEL are computed */
+	bool wel;
+	uint64_t busy_until_us;
+};
+
+struct emu_reset {
+	bool dtr, rts;          /* asserted = true */
+	bool en_low;            /* EN pulled low by the circuit */
+	uint64_t en_low_since;
+	bool reset_pending;     /* EN low, chip not yet in reset (min_reset_us) */
+	bool latch_pending;     /* EN released, rising through the RC */
+	uint64_t latch_at;
+	bool boot_pending;
+	uint64_t boot_at;
+	bool boot_to_loader;
+};
+
+struct emu_loader {
+	/* SLIP receiver of the ROM */
+	bool in_frame, esc, overflow;
+	uint8_t frame[EMU_SLIP_MAX];
+	size_t len;
+
+	bool lose_next_frame;   /* auto-baud still measuring */
+	uint32_t last_value;
+	uint8_t last_op;        /* last supported op handled (0 = none yet) */
+	unsigned long commands_total;
+	bool hang_fired;
+
+	/* a reply held back until an erase has finished */
+	bool deferred;
+	uint64_t deferred_at;
+	uint8_t deferred_frame[10];
+
+	struct emu_repeat sync_rep, unk_rep;
+
+	/* FLASH_BEGIN / FLASH_DATA state */
+	bool flash_open;
+	uint32_t flash_next_addr, flash_next_seq;
+	/* MEM_BEGIN / MEM_DATA state */
+	bool mem_open;
+	uint32_t mem_addr, mem_size, mem_written, mem_next_seq;
+};
+
+struct emu_reg_slot {
+	uint32_t addr, value;
+};
+
+struct emu {
+	struct emu_config cfg;
+	uint64_t now_us;
+	enum emu_mode mode;
+	uint32_t baud;
+	uint64_t rng;
+
+	struct emu_byteq rxq, txq;
+	struct emu_loader ld;
+	struct emu_flash flash;
+	struct emu_reset rst;
+	uint32_t spi[64];
+	struct emu_reg_slot other[EMU_OTHER_REGS];
+	uint8_t *ram;           /* DRAM then IRAM, for MEM_DATA */
+	uint64_t app_next_us;
+	bool app_pending;
+
+	struct emu_stats st;
+	struct emu_line_event *line_log;
+	size_t line_n;
+	struct emu_erase_event *erase_log;
+	size_t erase_n;
+	uint8_t *cmd_log;
+	size_t cmd_n;
+};
+
+/* emu.c */
+uint64_t emu_rand(struct emu *e);
+double emu_rand01(struct emu *e);
+
+/* uart.c: the chip's UART, both directions */
+bool byteq_push(struct emu_byteq *q, uint64_t t_us, uint8_t b);
+const struct emu_timed_byte *byteq_peek(const struct emu_byteq *q);
+void byteq_pop(struct emu_byteq *q);
+void uart_send_raw(struct emu *e, uint64_t t_us, const uint8_t *buf, size_t len);
+void uart_send_frame(struct emu *e, uint64_t t_us, const uint8_t *body, size_t len);
+void uart_cancel_after(struct emu *e, uint64_t t_us);
+void uart_send_text_at(struct emu *e, uint64_t t_us, const char *text, uint32_t text_baud);
+size_t uart_resample(const uint8_t *text, size_t n, uint32_t src_baud, uint32_t dst_baud,
+		     uint8_t *out, size_t cap);
+uint64_t uart_byte_ns(const struct emu *e);
+
+/* rom_loader.c */
+void loader_enter(struct emu *e, uint64_t t_us);
+void loader_stop(struct emu *e);
+void loader_rx_byte(struct emu *e, uint8_t b, uint64_t t_us);
+uint64_t loader_next_event(const struct emu *e);
+void loader_run_events(struct emu *e, uint64_t t_us);
+uint64_t loader_busy_until(const struct emu *e);
+
+/* regs.c */
+uint32_t regs_read(struct emu *e, uint32_t addr, uint64_t t_us);
+void regs_write(struct emu *e, uint32_t addr, uint32_t value, uint64_t t_us);
+void regs_efuses(const struct emu_config *cfg, uint32_t r[4]);
+uint32_t regs_uart_div(uint32_t crystal_mhz, uint32_t baud);
+
+/* spi.c */
+uint32_t spi_read(struct emu *e, uint32_t off);
+void spi_write(struct emu *e, uint32_t off, uint32_t value, uint64_t t_us);
+
+/* flash.c */
+int flash_init(struct emu *e);
+void flash_free(struct emu *e);
+bool flash_busy(const struct emu *e, uint64_t t_us);
+uint8_t flash_status(const struct emu *e, uint64_t t_us);
+void flash_wren(struct emu *e, uint64_t t_us);
+/* Start an erase ('S', 'b' 32 KiB, 'B' 64 KiB, 'C'); returns when it ends, or t_us if refused. */
+uint64_t flash_erase(struct emu *e, char kind, uint32_t addr, uint64_t t_us);
+/* Page program with NOR AND semantics; returns false if a bit would have to rise. */
+bool flash_program(struct emu *e, uint32_t addr, const uint8_t *buf, size_t len);
+/* One SPI transaction: input bits (cmd, addr, dummy, MOSI) and MISO bits read at cycle miso_cycle. */
+void flash_transaction(struct emu *e, uint64_t t_us, const uint8_t *in, size_t in_bits,
+		       size_t miso_cycle, uint8_t *out, size_t out_bits);
+
+/* reset.c */
+void reset_lines(struct emu *e, bool dtr, bool rts, uint64_t t_us);
+uint64_t reset_next_event(const struct emu *e);
+void reset_run_events(struct emu *e, uint64_t t_us);
+void reset_reboot_now(struct emu *e, uint64_t t_us, bool to_loader, int cause);
+
+/* emu.c: mode changes shared by reset.c and rom_loader.c */
+void emu_enter_app(struct emu *e, uint64_t t_us);
+void emu_log_erase(struct emu *e, const struct emu_erase_event *ev);
+
+#endif /* ESPEMU_INTERNAL_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libespemu: an ESP8266 (or ESP8285) with its ROM serial loader, SPI flash and
+ * the NodeMCU two-transistor auto-reset circuit, as a pure state machine.
+ *
+ * The caller owns the clock and all I/O: every entry point takes "now" in
+ * microseconds of a monotonic clock that must never go backwards.  Nothing in
+ * here sleeps, allocates after emu_new(), or touches a file descriptor, so the
+ * same model runs behind a pseudo-terminal (espemu), behind emulated USB
+ * bridges in the QEMU guest, and under a fake clock in unit tests.
+ */
+#ifndef ESPEMU_H
+#define ESPEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum emu_chip {
+	EMU_CHIP_ESP8266EX,
+	EMU_CHIP_ESP8285,
+};
+
+enum emu_mode {
+	EMU_MODE_RESET,   /* EN held low */
+	EMU_MODE_BOOTING, /* EN released, ROM not yet listening */
+	EMU_MODE_LOADER,  /* ROM serial loader (boot mode 1) */
+	EMU_MODE_APP,     /* booted from flash (boot mode 3) */
+	EMU_MODE_HUNG,    /* fault injection: stopped answering */
+};
+
+/* How the ROM answers an opcode it does not implement (sheet §2, §11). */
+enum emu_unknown_op {
+	EMU_UNKNOWN_PREV_OP, /* frames carrying the previous command's op, 01 05 (the trace) */
+	EMU_UNKNOWN_SAME_OP, /* one frame with the request's op, 01 05 */
+	EMU_UNKNOWN_SILENT,  /* no answer */
+	EMU_UNKNOWN_RESET,   /* chip resets into the mode its straps select */
+};
+
+struct emu_config {
+	/* chip and flash */
+	enum emu_chip chip;
+	uint8_t mac[6];           /* OUI rules of sheet §5 apply when encoding eFuses */
+	uint32_t jedec_id;        /* W0 layout: cap<<16 | type<<8 | mfr */
+	uint32_t flash_size;      /* bytes, 1..16 MiB; 0 = derived from jedec_id */
+	unsigned int crystal_mhz; /* 26 or 40 */
+	bool flash_prefill;       /* start with non-blank "firmware" contents */
+
+	/* ROM loader behaviour */
+	uint32_t rom_flash_limit;  /* ROM's default chip_size; FLASH_BEGIN beyond it fails */
+	bool spi_set_params;       /* 0x0B accepted (raises the limit) */
+	enum emu_unknown_op unknown_op;
+	bool first_sync_lost;      /* auto-baud swallows the first frame after boot */
+	bool boot_banner;          /* boot text at 74880 baud, garbage at other rates */
+	uint32_t boot_delay_us;    /* EN effectively high -> ROM listening */
+	uint32_t sync_reply_gap_us; /* spacing of the 8 SYNC replies */
+	uint32_t baud;             /* host baud rate (for bytes-on-wire time, UART divider) */
+	bool wire_timing;          /* pace tx bytes at 10 bits per byte at `baud` */
+
+	/* flash timing, microseconds, typical; divided by time_scale */
+	uint32_t t_sector_erase_us;
+	uint32_t t_block_erase_us;
+	uint32_t t_chip_erase_us;
+	double time_scale;
+
+	/* reset circuit */
+	uint32_t en_rc_us;       /* EN rise delay (RC on EN): straps latch when it elapses */
+	uint32_t min_reset_us;   /* EN low shorter than this does not reset the chip */
+	enum emu_mode start_mode; /* EMU_MODE_LOADER or EMU_MODE_APP at power-on */
+
+	/* faults */
+	uint64_t seed;
+	double drop_rate;        /* probability a host->chip byte is lost */
+	double noise_rate;       /* probability a garbage byte is inserted chip->host */
+	long hang_after;         /* stop answering after this many commands; -1 = never */
+	long bad_sector;         /* sector index that ignores erase; -1 = none */
+	double erase_slowdown;   /* multiplies erase times (>1: slower than typical) */
+
+	/* added after the first version of this header */
+	bool noise_in_frames;       /* noise may land inside frames too (corrupts them) */
+	uint32_t t_block32_erase_us; /* 0x52 BE32, reachable only through SPI registers */
+};
+
+/* Fill in the documented defaults (see espemu --help). */
+void emu_config_defaults(struct emu_config *cfg);
+
+/*
+ * Set one option by name, as used on espemu's command line and by the QEMU
+ * bridges: "chip=esp8285", "jedec=0x1840ef", "flash-size=16M", "mac=...",
+ * "time-scale=100", "drop-rate=0.01", "hang-after=5", "bad-sector=17", ...
+ * Returns 0, or -1 with a message in err (errlen bytes).
+ */
+int emu_config_set(struct emu_config *cfg, const char *key, const char *value,
+		   char *err, size_t errlen);
+/* One line per option with its meaning and default, for --help. */
+void emu_config_help(FILE *out);
+
+struct emu;
+
+struct emu *emu_new(const struct emu_config *cfg, uint64_t now_us);
+void emu_free(struct emu *e);
+
+/* Host side of the UART. */
+void emu_set_baud(struct emu *e, uint32_t baud, uint64_t now_us);
+void emu_rx(struct emu *e, const uint8_t *buf, size_t len, uint64_t now_us);
+/* Copy out bytes that are due by now_us; returns the count. */
+size_t emu_tx(struct emu *e, uint8_t *buf, size_t cap, uint64_t now_us);
+/* How many more host bytes emu_rx() can queue (the rest would be lost). */
+size_t emu_rx_room(const struct emu *e);
+
+/* Modem lines as the host sets them: true = asserted (TIOCM bit set, 0 V). */
+void emu_set_lines(struct emu *e, bool dtr, bool rts, uint64_t now_us);
+
+/* Run internal events (erase completion, boot, reply pacing) up to now_us. */
+void emu_advance(struct emu *e, uint64_t now_us);
+/* Time of the next internal event, or UINT64_MAX if none is pending. */
+uint64_t emu_next_event_us(const struct emu *e);
+
+/* ---- observation, for tests and reports ---- */
+
+enum emu_mode emu_mode(const struct emu *e);
+const char *emu_mode_name(enum emu_mode m);
+
+struct emu_line_event {
+	uint64_t t_us;
+	bool dtr, rts;
+};
+
+struct emu_erase_event {
+	uint64_t t_us;     /* when the erase finished */
+	uint32_t offset;   /* bytes */
+	uint32_t length;   /* bytes: 4096 (sector), 65536 (block) or the chip */
+	char kind;         /* 'S' sector, 'B' 64 KiB block, 'C' chip */
+	bool failed;       /* bad-sector fault: flash left as it was */
+};
+
+struct emu_stats {
+	unsigned long commands[256]; /* by opcode, every frame the ROM parsed */
+	unsigned long unsupported;   /* frames with an opcode the ROM lacks */
+	unsigned long sync_frames;   /* SYNC frames received (incl. the lost one) */
+	unsigned long resets;        /* EN low long enough to reset */
+	unsigned long boots_loader, boots_app;
+	unsigned long sector_erases, block_erases, chip_erases;
+	uint64_t flash_busy_us;      /* emulated physical erase time, unscaled */
+	unsigned long bytes_rx, bytes_tx, bytes_dropped, noise_bytes;
+	uint32_t rom_chip_size;      /* current ROM chip_size limit */
+};
+
+void emu_get_stats(const struct emu *e, struct emu_stats *st);
+size_t emu_line_events(const struct emu *e, const struct emu_line_event **ev);
+size_t emu_erase_events(const struct emu *e, const struct emu_erase_event **ev);
+/* Opcodes in the order the ROM received them (bounded log). */
+size_t emu_command_log(const struct emu *e, const uint8_t **ops);
+
+uint32_t emu_flash_size(const struct emu *e);
+const uint8_t *emu_flash_data(const struct emu *e);
+bool emu_flash_is_blank(const struct emu *e, uint32_t offset, uint32_t length);
+
+/* The whole state as one JSON object (mode, stats, events, blank ranges). */
+int emu_report_json(const struct emu *e, FILE *out);
+
+#endif /* ESPEMU_H */

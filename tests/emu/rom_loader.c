@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ESP8266 ROM serial loader: its own SLIP receiver, request parsing and
+ * the replies as real chips send them (sheet §1, §2, §7, §11):
+ *  - every reply is 01 op 02 00 <value> <status> <error>, no other data;
+ *  - <value> repeats the last value produced (READ_REG, SYNC), 0x20120707
+ *    after boot;
+ *  - one SYNC gives 8 identical replies; a SYNC while they are still going
+ *    out adds none;
+ *  - FLASH_BEGIN erases with the ROM's buggy area erase before it replies.
+ */
+#include <string.h>
+
+#include "emu_internal.h"
+
+#define OP_FLASH_BEGIN 0x02
+#define OP_FLASH_DATA 0x03
+#define OP_FLASH_END 0x04
+#define OP_MEM_BEGIN 0x05
+#define OP_MEM_END 0x06
+#define OP_MEM_DATA 0x07
+#define OP_SYNC 0x08
+#define OP_WRITE_REG 0x09
+#define OP_READ_REG 0x0A
+#define OP_SPI_SET_PARAMS 0x0B
+
+#define ERR_INVALID 0x05
+#define ERR_FAILED 0x06
+#define ERR_CHECKSUM 0x07
+#define ERR_FLASH_WRITE 0x08
+
+#define ROM_SPI_ERASE_CHIP 0x40004984u /* jumped to by old tools (sheet §7a) */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void build_reply(uint8_t f[10], uint8_t op, uint32_t value, uint8_t status, uint8_t err)
+{
+	f[0] = 0x01;
+	f[1] = op;
+	f[2] = 2;
+	f[3] = 0;
+	f[4] = (uint8_t)value;
+	f[5] = (uint8_t)(value >> 8);
+	f[6] = (uint8_t)(value >> 16);
+	f[7] = (uint8_t)(value >> 24);
+	f[8] = status;
+	f[9] = err;
+}
+
+static void reply(struct emu *e, uint64_t t_us, uint8_t op, uint8_t err)
+{
+	uint8_t f[10];
+
+	build_reply(f, op, e->ld.last_value, err ? 1 : 0, err);
+	uart_send_frame(e, t_us, f, sizeof(f));
+}
+
+/* The reply goes out when the flash work is done; until then the ROM is busy. */
+static void reply_at(struct emu *e, uint64_t now, uint64_t t_us, uint8_t op, uint8_t err)
+{
+	if (t_us <= now) {
+		reply(e, now, op, err);
+		return;
+	}
+	build_reply(e->ld.deferred_frame, op, e->ld.last_value, err ? 1 : 0, err);
+	e->ld.deferred = true;
+	e->ld.deferred_at = t_us;
+}
+
+static void repeat_start(struct emu_repeat *r, const uint8_t f[10], uint64_t t_us)
+{
+	memcpy(r->frame, f, sizeof(r->frame));
+	r->left = EMU_REPEAT_COUNT;
+	r->next_us = t_us;
+}
+
+void loader_stop(struct emu *e)
+{
+	struct emu_loader *ld = &e->ld;
+
+	ld->in_frame = false;
+	ld->esc = false;
+	ld->len = 0;
+	ld->deferred = false;
+	ld->sync_rep.left = 0;
+	ld->unk_rep.left = 0;
+}
+
+void loader_enter(struct emu *e, uint64_t t_us)
+{
+	struct emu_loader *ld = &e->ld;
+
+	(void)t_us;
+	loader_stop(e);
+	e->mode = EMU_MODE_LOADER;
+	ld->lose_next_frame = e->cfg.first_sync_lost;
+	ld->last_value = EMU_SYNC_VALUE;
+	ld->last_op = 0;
+	ld->flash_open = false;
+	ld->mem_open = false;
+	e->st.rom_chip_size = e->cfg.rom_flash_limit;
+}
+
+/*
+ * The ROM handles one request at a time: it is busy while an erase runs and
+ * while it writes the frames answering an unknown opcode (so the next
+ * request's replies cannot interleave with them).  The 8 SYNC replies do not
+ * block it: a second SYNC during them must add none (sheet §11).
+ */
+uint64_t loader_busy_until(const struct emu *e)
+{
+	const struct emu_loader *ld = &e->ld;
+	uint64_t t = ld->deferred ? ld->deferred_at : 0;
+
+	if (ld->unk_rep.left) {
+		uint64_t last = ld->unk_rep.next_us +
+				(uint64_t)(ld->unk_rep.left - 1) * e->cfg.sync_reply_gap_us;
+
+		/* busy until just after the last frame is written */
+		if (last + 1 > t)
+			t = last + 1;
+	}
+	return t;
+}
+
+uint64_t loader_next_event(const struct emu *e)
+{
+	const struct emu_loader *ld = &e->ld;
+	uint64_t t = UINT64_MAX;
+
+	if (ld->deferred)
+		t = ld->deferred_at;
+	if (ld->sync_rep.left && ld->sync_rep.next_us < t)
+		t = ld->sync_rep.next_us;
+	if (ld->unk_rep.left && ld->unk_rep.next_us < t)
+		t = ld->unk_rep.next_us;
+	return t;
+}
+
+static void repeat_run(struct emu *e, struct emu_repeat *r, uint64_t t_us)
+{
+	while (r->left && r->next_us <= t_us) {
+		uart_send_frame(e, r->next_us, r->frame, sizeof(r->frame));
+		r->left--;
+		r->next_us += e->cfg.sync_reply_gap_us;
+	}
+}
+
+void loader_run_events(struct emu *e, uint64_t t_us)
+{
+	struct emu_loader *ld = &e->ld;
+
+	if (ld->deferred && ld->deferred_at <= t_us) {
+		ld->deferred = false;
+		uart_send_frame(e, ld->deferred_at, ld->deferred_frame, sizeof(ld->deferred_frame));
+	}
+	repeat_run(e, &ld->sync_rep, t_us);
+	repeat_run(e, &ld->unk_rep, t_us);
+}
+
+/*
+ * SPIEraseArea as the ROM has it (sheet §7): min(h, n) sector erases up to
+ * the next 64 KiB boundary, then it restarts with the full count n: 64 KiB
+ * blocks while more than 16 sectors remain, sectors for the rest.  Each
+ * erase is WREN + erase + wait.  Returns when the last one ends.
+ */
+static uint64_t rom_erase_area(struct emu *e, uint32_t start, uint32_t len, uint64_t t_us)
+{
+	uint64_t n = ((uint64_t)len + EMU_SECTOR - 1) / EMU_SECTOR;
+	uint64_t s = start / EMU_SECTOR;
+	uint64_t h = 16 - s % 16, head = h < n ? h : n, rem = n;
+	uint32_t size = e->flash.size;
+
+	if (t_us < e->flash.busy_until_us)
+		t_us = e->flash.busy_until_us;
+	for (uint64_t i = 0; i < head; i++, s++) {
+		flash_wren(e, t_us);
+		t_us = flash_erase(e, 'S', (uint32_t)((s * EMU_SECTOR) % size), t_us);
+	}
+	for (; rem > 16; rem -= 16, s += 16) {
+		flash_wren(e, t_us);
+		t_us = flash_erase(e, 'B', (uint32_t)((s * EMU_SECTOR) % size), t_us);
+	}
+	for (; rem > 0; rem--, s++) {
+		flash_wren(e, t_us);
+		t_us = flash_erase(e, 'S', (uint32_t)((s * EMU_SECTOR) % size), t_us);
+	}
+	return t_us;
+}
+
+static uint8_t data_checksum(const uint8_t *p, size_t n)
+{
+	uint8_t c = 0xEF;
+
+	for (size_t i = 0; i < n; i++)
+		c ^= p[i];
+	return c;
+}
+
+static void op_flash_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
+{
+	uint32_t erase_size, offset;
+	uint64_t done;
+
+	if (n != 16) {
+		reply(e, t, OP_FLASH_BEGIN, ERR_INVALID);
+		return;
+	}
+	erase_size = le32(d);
+	offset = le32(d + 12);
+	if (offset % EMU_SECTOR ||
+	    (uint64_t)offset + erase_size > e->st.rom_chip_size) {
+		reply(e, t, OP_FLASH_BEGIN, ERR_FAILED);
+		return;
+	}
+	e->flash.sr = 0; /* SPIUnlock */
+	e->ld.flash_open = true;
+	e->ld.flash_next_addr = offset;
+	e->ld.flash_next_seq = 0;
+	done = rom_erase_area(e, offset, erase_size, t);
+	reply_at(e, t, done, OP_FLASH_BEGIN, 0);
+}
+
+/* FLASH_DATA and MEM_DATA share the header {len, seq, 0, 0} and the checksum. */
+static int data_block(uint32_t csum, const uint8_t *d, size_t n,
+		      uint32_t *next_seq, const uint8_t **payload, uint32_t *plen)
+{
+	uint32_t len, seq;
+
+	if (n < 16 || (len = le32(d), n - 16 != len))
+		return ERR_INVALID;
+	seq = le32(d + 4);
+	if (data_checksum(d + 16, len) != (uint8_t)csum) {
+		(*next_seq)++; /* then a resend is refused with 05, as in the trace [I] */
+		return ERR_CHECKSUM;
+	}
+	if (seq != *next_seq)
+		return ERR_INVALID;
+	*payload = d + 16;
+	*plen = len;
+	return 0;
+}
+
+static void op_flash_data(struct emu *e, uint64_t t, uint32_t csum, const uint8_t *d, size_t n)
+{
+	struct emu_loader *ld = &e->ld;
+	const uint8_t *p;
+	uint32_t len;
+	int err;
+
+	if (!ld->flash_open) {
+		reply(e, t, OP_FLASH_DATA, ERR_INVALID);
+		return;
+	}
+	err = data_block(csum, d, n, &ld->flash_next_seq, &p, &len);
+	if (!err && (uint64_t)ld->flash_next_addr + len > e->st.rom_chip_size)
+		err = ERR_FAILED;
+	if (err) {
+		reply(e, t, OP_FLASH_DATA, (uint8_t)err);
+		return;
+	}
+	if (!flash_program(e, ld->flash_next_addr, p, len))
+		err = ERR_FLASH_WRITE; /* read-back differs: the area was not erased */
+	ld->flash_next_addr += len;
+	ld->flash_next_seq++;
+	reply_at(e, t, e->flash.busy_until_us, OP_FLASH_DATA, (uint8_t)err);
+}
+
+static bool ram_range_ok(uint32_t addr, uint32_t size)
+{
+	uint64_t end = (uint64_t)addr + size;
+
+	return (addr >= DRAM_START && end <= DRAM_END) || (addr >= IRAM_START && end <= IRAM_END);
+}
+
+static uint8_t *ram_at(struct emu *e, uint32_t addr)
+{
+	if (addr >= DRAM_START && addr < DRAM_END)
+		return e->ram + (addr - DRAM_START);
+	return e->ram + (DRAM_END - DRAM_START) + (addr - IRAM_START);
+}
+
+static void op_mem_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
+{
+	struct emu_loader *ld = &e->ld;
+	uint32_t size, addr;
+
+	if (n != 16) {
+		reply(e, t, OP_MEM_BEGIN, ERR_INVALID);
+		return;
+	}
+	size = le32(d);
+	addr = le32(d + 12);
+	if (!ram_range_ok(addr, size)) {
+		reply(e, t, OP_MEM_BEGIN, ERR_INVALID);
+		return;
+	}
+	ld->mem_open = true;
+	ld->mem_addr = addr;
+	ld->mem_size = size;
+	ld->mem_written = 0;
+	ld->mem_next_seq = 0;
+	reply(e, t, OP_MEM_BEGIN, 0);
+}
+
+static void op_mem_data(struct emu *e, uint64_t t, uint32_t csum, const uint8_t *d, size_t n)
+{
+	struct emu_loader *ld = &e->ld;
+	const uint8_t *p;
+	uint32_t len;
+	int err;
+
+	if (!ld->mem_open) {
+		reply(e, t, OP_MEM_DATA, ERR_INVALID);
+		return;
+	}
+	err = data_block(csum, d, n, &ld->mem_next_seq, &p, &len);
+	if (!err && (uint64_t)ld->mem_written + len > ld->mem_size)
+		err = ERR_INVALID;
+	if (!err) {
+		memcpy(ram_at(e, ld->mem_addr + ld->mem_written), p, len);
+		ld->mem_written += len;
+		ld->mem_next_seq++;
+	}
+	reply(e, t, OP_MEM_DATA, (uint8_t)err);
+}
+
+static void op_mem_end(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
+{
+	uint32_t flag, entry;
+
+	if (n != 8) {
+		reply(e, t, OP_MEM_END, ERR_INVALID);
+		return;
+	}
+	flag = le32(d);
+	entry = le32(d + 4);
+	reply(e, t, OP_MEM_END, 0);
+	if (flag != 0)
+		return;
+	loader_stop(e);
+	if (entry == ROM_SPI_ERASE_CHIP) {
+		/* the ROM's SPIEraseChip: WREN, CE, wait; then it runs off into the weeds */
+		uint64_t start = t > e->flash.busy_until_us ? t : e->flash.busy_until_us;
+
+		flash_wren(e, start);
+		flash_erase(e, 'C', 0, start);
+	}
+	emu_enter_app(e, t);
+}
+
+static void op_unsupported(struct emu *e, uint64_t t, uint8_t op)
+{
+	struct emu_loader *ld = &e->ld;
+	uint8_t f[10];
+
+	e->st.unsupported++;
+	switch (e->cfg.unknown_op) {
+	case EMU_UNKNOWN_PREV_OP:
+		build_reply(f, ld->last_op ? ld->last_op : op, ld->last_value, 1, ERR_INVALID);
+		repeat_start(&ld->unk_rep, f, t);
+		break;
+	case EMU_UNKNOWN_SAME_OP:
+		reply(e, t, op, ERR_INVALID);
+		break;
+	case EMU_UNKNOWN_SILENT:
+		break;
+	case EMU_UNKNOWN_RESET:
+		reset_reboot_now(e, t, e->rst.dtr && !e->rst.rts, 4);
+		break;
+	}
+}
+
+static void handle_frame(struct emu *e, const uint8_t *f, size_t len, uint64_t t)
+{
+	struct emu_loader *ld = &e->ld;
+	uint8_t op;
+	uint32_t dlen, csum;
+	const uint8_t *d = f + 8;
+	size_t n = len - 8;
+	uint8_t sync_reply[10];
+
+	if (len < 8 || f[0] != 0x00)
+		return;
+	op = f[1];
+	dlen = (uint32_t)f[2] | (uint32_t)f[3] << 8;
+	csum = le32(f + 4);
+	if (op == OP_SYNC)
+		e->st.sync_frames++;
+	if (ld->lose_next_frame) {
+		ld->lose_next_frame = false; /* auto-baud was still measuring */
+		return;
+	}
+	if (e->cfg.hang_after >= 0 && !ld->hang_fired &&
+	    ld->commands_total >= (unsigned long)e->cfg.hang_after) {
+		ld->hang_fired = true;
+		loader_stop(e);
+		e->mode = EMU_MODE_HUNG;
+		return;
+	}
+	ld->commands_total++;
+	e->st.commands[op]++;
+	if (e->cmd_n < EMU_CMD_LOG_CAP)
+		e->cmd_log[e->cmd_n++] = op;
+
+	if (dlen != n) {
+		reply(e, t, op, ERR_INVALID);
+		return;
+	}
+	if (op == OP_SPI_SET_PARAMS && !e->cfg.spi_set_params) {
+		op_unsupported(e, t, op);
+		return;
+	}
+
+	switch (op) {
+	case OP_SYNC:
+		if (n != 36 || le32(d) != EMU_SYNC_VALUE) {
+			reply(e, t, op, ERR_INVALID);
+			break;
+		}
+		for (size_t i = 4; i < 36; i++) {
+			if (d[i] != 0x55) {
+				reply(e, t, op, ERR_INVALID);
+				return;
+			}
+		}
+		ld->last_value = EMU_SYNC_VALUE;
+		if (!ld->sync_rep.left) {
+			build_reply(sync_reply, OP_SYNC, EMU_SYNC_VALUE, 0, 0);
+			repeat_start(&ld->sync_rep, sync_reply, t);
+		}
+		break;
+	case OP_READ_REG:
+		if (n != 4) {
+			reply(e, t, op, ERR_INVALID);
+			break;
+		}
+		ld->last_value = regs_read(e, le32(d), t);
+		reply(e, t, op, 0);
+		break;
+	case OP_WRITE_REG:
+		if (n == 0 || n % 16) {
+			reply(e, t, op, ERR_INVALID);
+			break;
+		}
+		for (size_t i = 0; i < n; i += 16) {
+			uint32_t addr = le32(d + i), val = le32(d + i + 4), mask = le32(d + i + 8);
+			uint32_t old = regs_read(e, addr, t);
+
+			regs_write(e, addr, (old & ~mask) | (val & mask), t);
+		}
+		reply(e, t, op, 0);
+		break;
+	case OP_FLASH_BEGIN:
+		op_flash_begin(e, t, d, n);
+		break;
+	case OP_FLASH_DATA:
+		op_flash_data(e, t, csum, d, n);
+		break;
+	case OP_FLASH_END:
+		if (n != 4) {
+			reply(e, t, op, ERR_INVALID);
+			break;
+		}
+		reply(e, t, op, 0);
+		if (le32(d) == 0) {
+			reset_reboot_now(e, t, e->rst.dtr && !e->rst.rts, 4);
+		} else {
+			loader_stop(e);
+			emu_enter_app(e, t);
+		}
+		ld->last_op = op;
+		return;
+	case OP_MEM_BEGIN:
+		op_mem_begin(e, t, d, n);
+		break;
+	case OP_MEM_DATA:
+		op_mem_data(e, t, csum, d, n);
+		break;
+	case OP_MEM_END:
+		op_mem_end(e, t, d, n);
+		break;
+	case OP_SPI_SET_PARAMS:
+		if (n != 24) {
+			reply(e, t, op, ERR_INVALID);
+			break;
+		}
+		e->st.rom_chip_size = le32(d + 4);
+		reply(e, t, op, 0);
+		break;
+	default:
+		op_unsupported(e, t, op);
+		return;
+	}
+	ld->last_op = op;
+}
+
+void loader_rx_byte(struct emu *e, uint8_t b, uint64_t t_us)
+{
+	struct emu_loader *ld = &e->ld;
+
+	if (!ld->in_frame) {
+		if (b == 0xC0) {
+			ld->in_frame = true;
+			ld->len = 0;
+			ld->esc = false;
+			ld->overflow = false;
+		}
+		return; /* noise between frames */
+	}
+	if (b == 0xC0) {
+		if (ld->len == 0 && !ld->overflow)
+			return; /* C0 C0: the previous C0 ended nothing */
+		ld->in_frame = false;
+		if (!ld->overflow)
+			handle_frame(e, ld->frame, ld->len, t_us);
+		return;
+	}
+	if (ld->esc) {
+		ld->esc = false;
+		if (b == 0xDC)
+			b = 0xC0;
+		else if (b == 0xDD)
+			b = 0xDB;
+		else
+			ld->overflow = true; /* bad escape: the frame is dropped */
+	} else if (b == 0xDB) {
+		ld->esc = true;
+		return;
+	}
+	if (ld->len < sizeof(ld->frame))
+		ld->frame[ld->len++] = b;
+	else
+		ld->overflow = true;
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Build the system-test guest's initramfs (an uncompressed newc cpio).
+#
+#   mkinitramfs.sh OUT.cpio KVER FILE...
+#
+# FILE arguments are copied to /bin (executables, with the shared libraries
+# ldd lists and the loader) or /lib/modules (*.ko).  Missing FILEs are skipped
+# so optional parts (espwipe, espwipe.ko) simply do not exist in the guest.
+set -eu
+
+out=$1; kver=$2; shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+moddir=/lib/modules/$kver
+stage=$(dirname "$out")/initramfs
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev" \
+	"$stage/tmp" "$stage/ffs" "$stage/etc"
+
+cp /bin/busybox "$stage/bin/busybox"
+cp "$here/guest-init.sh" "$stage/init"
+cp "$here/scenarios.sh" "$stage/bin/scenarios.sh"
+chmod 755 "$stage/init" "$stage/bin/scenarios.sh"
+
+# Kernel modules: the wanted ones and everything modules.dep says they need,
+# dependencies first; .ko.xz/.ko.zst are decompressed here (busybox insmod
+# in the guest takes plain ELF).
+wanted="usb-common usbcore udc-core dummy_hcd configfs libcomposite usb_f_fs usbserial ch341 cp210x"
+order=$stage/lib/modules/order
+: > "$order"
+add_module() { # relative path from modules.dep (recursive: keep variables local)
+	local rel name deps d
+	rel=$1
+	name=$(basename "$rel"); name=${name%%.ko*}
+	grep -qx "$name" "$order" && return 0
+	deps=$(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2)
+	# modules.dep lists a module's dependencies with the deepest last
+	for d in $(echo $deps | tr ' ' '\n' | sed '1!G;h;$!d'); do
+		add_module "$d"
+	done
+	case $rel in
+	*.ko.xz) xz -dc "$moddir/$rel" > "$stage/lib/modules/$name.ko" ;;
+	*.ko.zst) zstd -qdc "$moddir/$rel" > "$stage/lib/modules/$name.ko" ;;
+	*.ko.gz) gzip -dc "$moddir/$rel" > "$stage/lib/modules/$name.ko" ;;
+	*) cp "$moddir/$rel" "$stage/lib/modules/$name.ko" ;;
+	esac
+	echo "$name" >> "$order"
+}
+for m in $wanted; do
+	rel=$(grep -oE "^[^:]*/$m\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | head -n1 | tr -d :)
+	if [ -z "$rel" ]; then
+		echo "mkinitramfs: module $m not in $moddir/modules.dep" >&2
+		exit 1
+	fi
+	add_module "$rel"
+done
+
+copy_lib() {
+	src=$1
+	dst=$stage$src
+	[ -e "$dst" ] && return 0
+	mkdir -p "$(dirname "$dst")"
+	cp -L "$src" "$dst"
+}
+for f in "$@"; do
+	[ -e "$f" ] || continue
+	case $f in
+	*.ko) cp "$f" "$stage/lib/modules/" ;;
+	*)
+		cp "$f" "$stage/bin/"
+		# "libx.so => /path (addr)" and the bare loader line "/lib64/ld-linux... (addr)"
+		for lib in $(ldd "$f" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
+			copy_lib "$lib"
+		done
+		;;
+	esac
+done
+
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out"

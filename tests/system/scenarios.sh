@@ -1,0 +1,584 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# System-test scenarios, sourced by the guest's /init (busybox sh).
+#
+# Every scenario brings its own emulated boards up (configfs gadget + espbridge
+# on a dummy UDC) and down again, so scenarios start from a clean state inside
+# one boot.  Results go to $OUT, one record per line (parsed on the host by
+# run.py):
+#   @@BEGIN <scn>
+#   @@FACT <scn> <key> <value...>          something measured in the guest
+#   @@REPORT <scn> <tag> <json>            a bridge report (requests, lines, emulator)
+#   @@OUTPUT <scn> <tag> <text>            a tool's stdout (e.g. espwipe --json)
+#   @@DMESG <scn> <line>                   kernel log lines that failed the check
+#   @@END <scn> PASS|FAIL|SKIP <reason>    the guest-side verdict
+# The host adds its own checks on the reports; a scenario passes only if both do.
+
+KO=/lib/modules/espwipe.ko
+ESPWIPE=/bin/espwipe
+CFG=/sys/kernel/config/usb_gadget
+SERIALDEV=/sys/bus/usb-serial/devices
+# The module's built-in sequence (kmod/espwipe_seq.h) and the custom one the tests use.
+SEQ_DEFAULT="U0,1|W0.1|U1,0|W0.05|U0,0"
+SEQ_CUSTOM="D0|R1|W0.1|D1|R0|W0.05|D0"
+# A sequence with a long first hold, to unplug or rmmod in the middle of.
+SEQ_LONG="U0,1|W2|U1,0|W0.05|U0,0"
+# Fast emulated flash for the tool's end-to-end runs; the flash starts with
+# "firmware" in it, so a blank flash at the end proves the erase.
+EMU_FAST="time-scale=50 flash-prefill=1"
+# Slow flash (an erase of several seconds) to unplug in the middle of.
+EMU_SLOW="time-scale=1 erase-slowdown=4 flash-prefill=1"
+BAD_DMESG="Oops|WARNING|BUG|lockdep|circular|tty_port_close_start"
+
+out() { echo "$*" > "$OUT"; }
+fact() { out "@@FACT $SCN $*"; }
+now_us() { ttylines now; }
+fail() { VERDICT=FAIL; REASON="${REASON:+$REASON; }$*"; }
+skip() { [ "$VERDICT" = FAIL ] || VERDICT=SKIP; REASON="${REASON:+$REASON; }$*"; }
+
+# wait_for "COMMAND" TRIES: poll COMMAND every 20 ms (guest time), TRIES times.
+wait_for() {
+	local i=0
+	while [ $i -lt "$2" ]; do
+		eval "$1" && return 0
+		sleep 0.02
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# tty_of NAME: the ttyUSBn whose USB device carries serial number esp-NAME.
+tty_of() {
+	local p d
+	for p in $SERIALDEV/ttyUSB*; do
+		[ -e "$p" ] || continue
+		d=$(readlink -f "$p")
+		d=${d%/*}
+		d=${d%/*}
+		if [ "$(cat "$d/serial" 2>/dev/null)" = "esp-$1" ]; then
+			echo "${p##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# gadget_up NAME CHIP UDC [bridge options / emulator key=value...]: sets TTY_<NAME>.
+gadget_up() {
+	local name=$1 chip=$2 udc=$3 g=$CFG/$1 vid pid tty
+	shift 3
+	case $chip in
+	ch340) vid=0x1a86 pid=0x7523 ;;
+	cp2102) vid=0x10c4 pid=0xea60 ;;
+	esac
+	mkdir -p $g/strings/0x409 $g/configs/c.1 $g/functions/ffs.$name || return 1
+	echo $vid > $g/idVendor
+	echo $pid > $g/idProduct
+	echo "esp-$name" > $g/strings/0x409/serialnumber
+	echo "espsys $chip" > $g/strings/0x409/product
+	ln -s $g/functions/ffs.$name $g/configs/c.1/ffs.$name
+	mkdir -p /ffs/$name
+	mount -t functionfs $name /ffs/$name || return 1
+	rm -f /tmp/$name.ready /tmp/$name.json
+	espbridge --chip $chip --ffs /ffs/$name --report /tmp/$name.json \
+		--ready /tmp/$name.ready "$@" 2> /tmp/$name.err &
+	eval "BPID_$name=$!"
+	wait_for "test -e /tmp/$name.ready" 250 || { cat /tmp/$name.err; return 1; }
+	echo $udc > $g/UDC || return 1
+	wait_for "tty_of $name > /dev/null" 500 || return 1
+	tty=$(tty_of $name)
+	wait_for "test -c /dev/$tty" 250 || return 1
+	eval "TTY_$name=$tty"
+}
+
+# gadget_down NAME [TAG]: unplug, stop the bridge, send its report as TAG.
+gadget_down() {
+	local name=$1 tag=${2:-$1} g=$CFG/$1 pid
+	eval "pid=\$BPID_$name"
+	[ -e $g/UDC ] && echo "" > $g/UDC 2> /dev/null
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2> /dev/null
+		wait "$pid"
+		eval "BPID_$name="
+		if [ -s /tmp/$name.json ]; then
+			out "@@REPORT $SCN $tag $(tr "\n" " " < /tmp/$name.json)"
+		else
+			fail "no report from bridge $name: $(head -c 300 /tmp/$name.err)"
+		fi
+	fi
+	umount /ffs/$name 2> /dev/null
+	rm -f $g/configs/c.1/ffs.$name
+	rmdir $g/configs/c.1 $g/functions/ffs.$name $g/strings/0x409 $g 2> /dev/null
+}
+
+# bridge_snapshot NAME TAG: report now, the bridge keeps running.
+bridge_snapshot() {
+	local name=$1 pid
+	eval "pid=\$BPID_$name"
+	rm -f /tmp/$name.json
+	kill -USR1 "$pid"
+	wait_for "test -s /tmp/$name.json" 250 || fail "no snapshot from $name"
+	out "@@REPORT $SCN $2 $(tr "\n" " " < /tmp/$name.json)"
+}
+
+# attr_write VALUE FILE: W_RC, W_ERR (the shell's message) and W_US (duration).
+attr_write() {
+	local t0 t1
+	t0=$(now_us)
+	W_ERR=$( (echo "$1" > "$2") 2>&1)
+	W_RC=$?
+	t1=$(now_us)
+	W_US=$((t1 - t0))
+	W_END=$t1
+}
+
+kmod_present() { [ -e $KO ]; }
+kmod_loaded() { [ -d /sys/module/espwipe ]; }
+kmod_load() { kmod_loaded || insmod $KO; }
+kmod_unload() { ! kmod_loaded || rmmod espwipe; }
+attr_of() { echo $SERIALDEV/$1/enter_bootloader; }
+# the sequence "1" runs: the port's bootloader_sequence (canonical text)
+seq_of() { cat $SERIALDEV/$1/bootloader_sequence 2> /dev/null || echo "$SEQ_DEFAULT"; }
+wait_attr() { wait_for "test -e $(attr_of $1)" 250; }
+
+dmesg_check() {
+	dmesg -c >> /tmp/dmesg.$SCN
+	if grep -qE "$BAD_DMESG" /tmp/dmesg.$SCN; then
+		fail "kernel log: $(grep -E "$BAD_DMESG" /tmp/dmesg.$SCN | head -n1)"
+		grep -E -A3 "$BAD_DMESG" /tmp/dmesg.$SCN | head -n 20 | while read -r l; do
+			out "@@DMESG $SCN $l"
+		done
+	fi
+}
+
+# scenario NAME FUNCTION ARGS...: run if NAME matches a pattern of $ONLY.
+scenario() {
+	local pat match=
+	SCN=$1
+	shift
+	if [ -n "$ONLY" ]; then
+		for pat in $(echo "$ONLY" | tr ',' ' '); do
+			case $SCN in $pat) match=1 ;; esac
+		done
+		[ -n "$match" ] || return 0
+	else
+		match=1
+	fi
+	VERDICT=PASS
+	REASON=
+	dmesg -c > /dev/null
+	: > /tmp/dmesg.$SCN
+	out "@@BEGIN $SCN"
+	"$@"
+	dmesg_check
+	out "@@END $SCN $VERDICT ${REASON:-ok}"
+}
+
+# ---------------------------------------------------------------- scenarios
+
+# The driver binds, and each TIOCMSET from userspace is one request.
+s_bind() {
+	local chip=$1 tty
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	tty=$TTY_b0
+	dmesg -c >> /tmp/dmesg.$SCN
+	grep -q "converter now attached to $tty" /tmp/dmesg.$SCN || fail "no 'converter now attached to $tty'"
+	fact tty $tty
+	if ! ttylines /dev/$tty roundtrip > /tmp/rt 2>&1; then
+		fail "TIOCMSET/TIOCMGET round trip: $(grep -v ' ok$' /tmp/rt | head -n1)"
+	fi
+	while read -r l; do fact $l; done < /tmp/rt
+	gadget_down b0
+}
+
+need_kmod() {
+	if ! kmod_present; then
+		skip "build/kmod/espwipe.ko absent"
+		return 1
+	fi
+	kmod_load || { fail "insmod espwipe.ko failed"; return 1; }
+}
+
+# enter_bootloader with the port closed (module loaded before the plug).
+s_kmod_closed() {
+	local chip=$1 a
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	attr_write 1 "$a"
+	fact seq "$(seq_of $TTY_b0)"
+	fact port closed
+	fact write_rc $W_RC
+	fact write_us $W_US
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	gadget_down b0
+}
+
+# Self-test of the harness: a bridge that takes 4 ms to acknowledge each
+# modem-control request stretches every hold by 4 ms, beyond the +3 ms window.
+# The host expects its timing check to FAIL here (and reports PASS if it does).
+s_selftest_slow() {
+	local chip=$1 a
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 --ctrl-delay-us 4000 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	attr_write 1 "$a"
+	fact seq "$(seq_of $TTY_b0)"
+	fact write_rc $W_RC
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	gadget_down b0
+}
+
+# ... with the port held open by another process.
+s_kmod_open() {
+	local chip=$1 a spid
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	sleep 5 < /dev/$TTY_b0 &
+	spid=$!
+	wait_for "[ \"\$(readlink /proc/$spid/fd/0)\" = /dev/$TTY_b0 ]" 250 || fail "holder did not open"
+	attr_write 1 "$a"
+	fact seq "$(seq_of $TTY_b0)"
+	fact port open
+	fact write_rc $W_RC
+	fact write_us $W_US
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	# the report must not include the holder's close
+	bridge_snapshot b0 b0
+	kill $spid
+	wait $spid
+	gadget_down b0 after-close
+}
+
+# A custom sequence written to the attribute.
+s_kmod_custom() {
+	local chip=$1 a
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	attr_write "$SEQ_CUSTOM" "$a"
+	fact seq "$SEQ_CUSTOM"
+	fact port closed
+	fact write_rc $W_RC
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	gadget_down b0
+}
+
+# cp210x with CRTSCTS set (kept in the tty's termios across opens): RTS moves
+# through SET_FLOW instead of SET_MHS; still one line request per step.
+s_kmod_crtscts() {
+	local chip=$1 a
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	stty -F /dev/$TTY_b0 crtscts || fail "stty crtscts failed"
+	bridge_snapshot b0 before
+	attr_write 1 "$a"
+	fact seq "$(seq_of $TTY_b0)"
+	fact write_rc $W_RC
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	gadget_down b0
+}
+
+# Invalid input: EINVAL and not a single request reaches the bridge.
+s_kmod_invalid() {
+	local chip=$1 a v long
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	long=U0,0
+	for v in $(seq 1 40); do long="U0,1|$long"; done
+	bridge_snapshot b0 before
+	for v in x D2 "U0,1|Wx" "U0,1|W6" "U0,1||U0,0" "d0" "$long" "1 1"; do
+		attr_write "$v" "$a"
+		fact invalid "'$v'" rc=$W_RC "$W_ERR"
+		case "$W_ERR" in
+		*"Invalid argument"*) ;;
+		*) fail "'$v': expected EINVAL, got rc=$W_RC '$W_ERR'" ;;
+		esac
+	done
+	gadget_down b0 after
+}
+
+# writer_bg VALUE ATTR FILE: attr_write in the background, result into FILE.
+writer_bg() {
+	(
+		attr_write "$1" "$2"
+		echo "$W_RC $W_END $W_ERR" > "$3"
+	) &
+	WPID=$!
+}
+
+# Unplug (UDC unbound) in the middle of a sequence.
+s_kmod_unplug() {
+	local chip=$1 a t_unplug rc t_end err
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	writer_bg "$SEQ_LONG" "$a" /tmp/w1
+	sleep 0.5
+	t_unplug=$(now_us)
+	echo "" > $CFG/b0/UDC
+	wait $WPID
+	read -r rc t_end err < /tmp/w1
+	fact write_rc $rc
+	fact after_unplug_us $((t_end - t_unplug))
+	fact write_err "$err"
+	case "$err" in *"No such device"*) ;; *) fail "expected ENODEV, got rc=$rc '$err'" ;; esac
+	[ $((t_end - t_unplug)) -lt 1000000 ] || fail "writer returned $((t_end - t_unplug)) us after unplug"
+	[ -e "$a" ] && fail "attribute still present after unplug"
+	gadget_down b0
+}
+
+# rmmod in the middle of a sequence.
+s_kmod_rmmod() {
+	local chip=$1 a rc t_end err t0 t1
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	writer_bg "$SEQ_LONG" "$a" /tmp/w1
+	sleep 0.5
+	t0=$(now_us)
+	rmmod espwipe || fail "rmmod failed"
+	t1=$(now_us)
+	wait $WPID
+	read -r rc t_end err < /tmp/w1
+	fact rmmod_us $((t1 - t0))
+	fact write_rc $rc
+	fact write_err "$err"
+	[ "$rc" != 0 ] || fail "write succeeded although the module went away mid-sequence"
+	[ -e "$a" ] && fail "attribute still present after rmmod"
+	[ $((t1 - t0)) -lt 1000000 ] || fail "rmmod took $((t1 - t0)) us"
+	# the checked report ends here; then the port must still work without the module
+	bridge_snapshot b0 b0
+	ttylines /dev/$TTY_b0 roundtrip > /dev/null 2>&1 || fail "port unusable after rmmod"
+	kmod_load || fail "insmod after rmmod failed"
+	wait_attr $TTY_b0 || fail "attribute not back after insmod"
+	gadget_down b0 after
+}
+
+# Two writers at once: both succeed, sequences do not interleave.
+s_kmod_concurrent() {
+	local chip=$1 a p1 rc1 rc2 x
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a"
+	writer_bg 1 "$a" /tmp/w1
+	p1=$WPID
+	writer_bg 1 "$a" /tmp/w2
+	wait $p1
+	wait $WPID
+	read -r rc1 x < /tmp/w1
+	read -r rc2 x < /tmp/w2
+	fact seq "$(seq_of $TTY_b0)"
+	fact repeat 2
+	fact write_rc "$rc1 $rc2 $(cut -d' ' -f3- /tmp/w1) $(cut -d' ' -f3- /tmp/w2)"
+	[ "$rc1" = 0 ] && [ "$rc2" = 0 ] || fail "a writer failed: $(cat /tmp/w1 /tmp/w2)"
+	gadget_down b0
+}
+
+# Module loaded after the device is plugged in (the bus scan path).
+s_kmod_afterplug() {
+	local chip=$1 a
+	need_kmod || return
+	kmod_unload || { fail "rmmod failed"; return; }
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	kmod_load || fail "insmod failed"
+	a=$(attr_of $TTY_b0)
+	wait_attr $TTY_b0 || fail "no $a after insmod"
+	attr_write 1 "$a"
+	fact seq "$(seq_of $TTY_b0)"
+	fact port closed
+	fact write_rc $W_RC
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	gadget_down b0
+}
+
+need_espwipe() {
+	if [ ! -x $ESPWIPE ]; then
+		skip "build/espwipe absent"
+		return 1
+	fi
+}
+
+# run_espwipe NAME RESET TAG: espwipe erase on TTY_NAME; EW_RC, EW_US.
+run_espwipe() {
+	local tty t0 t1
+	eval "tty=\$TTY_$1"
+	t0=$(now_us)
+	timeout 120 $ESPWIPE erase -p /dev/$tty --json --reset $2 > /tmp/ew.$3.out 2> /tmp/ew.$3.err
+	EW_RC=$?
+	t1=$(now_us)
+	EW_US=$((t1 - t0))
+	out "@@OUTPUT $SCN $3 $(tr '\n' ' ' < /tmp/ew.$3.out)"
+	fact espwipe_rc "$3 $EW_RC"
+	fact espwipe_us "$3 $EW_US"
+	[ -s /tmp/ew.$3.err ] && fact espwipe_stderr "$3 $(tail -n 3 /tmp/ew.$3.err | tr '\n' ' ')"
+}
+
+# espwipe end to end; RESET is sysfs (through the module) or tiocm (no module).
+s_espwipe() {
+	local chip=$1 reset=$2
+	need_espwipe || return
+	if [ $reset = sysfs ]; then
+		need_kmod || return
+	else
+		kmod_unload || { fail "rmmod failed"; return; }
+	fi
+	gadget_up b0 $chip dummy_udc.0 $EMU_FAST || { fail "gadget did not come up"; gadget_down b0; return; }
+	if [ $reset = sysfs ]; then
+		wait_attr $TTY_b0 || fail "no attribute"
+		fact seq "$(seq_of $TTY_b0)"
+	fi
+	run_espwipe b0 $reset b0
+	[ $EW_RC = 0 ] || fail "espwipe exited $EW_RC: $(tail -n1 /tmp/ew.b0.err)"
+	gadget_down b0
+	kmod_present && kmod_load
+}
+
+# Unplug during an erase: exit code 9 within a few seconds.
+s_espwipe_unplug() {
+	local chip=$1 pid t_unplug t_end
+	need_espwipe || return
+	kmod_present && kmod_load
+	# slow flash, so the erase is still running when the board goes away
+	gadget_up b0 $chip dummy_udc.0 $EMU_SLOW || { fail "gadget did not come up"; gadget_down b0; return; }
+	(
+		timeout 120 $ESPWIPE erase -p /dev/$TTY_b0 --json --reset tiocm > /tmp/ew.out 2> /tmp/ew.err
+		echo "$? $(ttylines now)" > /tmp/ew.rc
+	) &
+	pid=$!
+	# wait until the chip is erasing: the bridge has seen the tool's traffic for a while
+	sleep 3
+	t_unplug=$(now_us)
+	echo "" > $CFG/b0/UDC
+	wait $pid
+	read -r EW_RC t_end < /tmp/ew.rc
+	fact espwipe_rc $EW_RC
+	fact after_unplug_us $((t_end - t_unplug))
+	out "@@OUTPUT $SCN b0 $(tr '\n' ' ' < /tmp/ew.out)"
+	[ "$EW_RC" = 9 ] || fail "espwipe exited $EW_RC, expected 9: $(tail -n1 /tmp/ew.err)"
+	[ $((t_end - t_unplug)) -lt 5000000 ] || fail "exit $((t_end - t_unplug)) us after unplug"
+	gadget_down b0
+}
+
+# N boards wiped in parallel (chips alternate); facts give the wall time.
+s_espwipe_parallel() {
+	local n=$1 reset=$2 i pids= chip t0 t1 rc
+	need_espwipe || return
+	[ $reset = sysfs ] && { need_kmod || return; }
+	i=0
+	while [ $i -lt $n ]; do
+		chip=ch340
+		[ $((i % 2)) = 1 ] && chip=cp2102
+		gadget_up p$i $chip dummy_udc.$i $EMU_FAST || fail "gadget p$i did not come up"
+		[ $reset = sysfs ] && { wait_attr $(eval echo \$TTY_p$i) || fail "no attribute on p$i"; }
+		i=$((i + 1))
+	done
+	t0=$(now_us)
+	i=0
+	while [ $i -lt $n ]; do
+		(
+			run_espwipe p$i $reset p$i > /dev/null
+			echo $EW_RC > /tmp/ew.p$i.rc
+		) &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for i in $pids; do wait $i; done
+	t1=$(now_us)
+	fact boards $n
+	fact wall_us $((t1 - t0))
+	i=0
+	while [ $i -lt $n ]; do
+		rc=$(cat /tmp/ew.p$i.rc 2> /dev/null)
+		[ "$rc" = 0 ] || fail "board p$i: espwipe exited ${rc:-?}"
+		gadget_down p$i
+		i=$((i + 1))
+	done
+}
+
+# ---------------------------------------------------------------- benchmark
+
+# bench_holds CHIP PATH LOAD REPS: PATH kernel|user, LOAD 0|1.
+s_bench_holds() {
+	local chip=$1 path=$2 load=$3 reps=$4 i lpids= a
+	[ $path = kernel ] && { need_kmod || return; }
+	[ $path = user ] && { kmod_unload || { fail "rmmod failed"; return; }; }
+	gadget_up b0 $chip dummy_udc.0 || { fail "gadget did not come up"; gadget_down b0; return; }
+	a=$(attr_of $TTY_b0)
+	[ $path = kernel ] && { wait_attr $TTY_b0 || fail "no $a"; }
+	if [ $load = 1 ]; then
+		for i in 1 2 3; do
+			(while :; do :; done) &
+			lpids="$lpids $!"
+		done
+	fi
+	fact seq "$SEQ_DEFAULT"
+	fact repeat $reps
+	i=0
+	while [ $i -lt $reps ]; do
+		if [ $path = kernel ]; then
+			attr_write 1 "$a"
+			[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+		else
+			ttylines /dev/$TTY_b0 seq "$SEQ_DEFAULT" > /dev/null || fail "ttylines failed"
+		fi
+		i=$((i + 1))
+	done
+	for i in $lpids; do kill $i; done
+	for i in $lpids; do wait $i; done
+	gadget_down b0
+	kmod_present && kmod_load
+}
+
+# ---------------------------------------------------------------- groups
+
+run_group() {
+	local chip
+	case $1 in
+	check)
+		kmod_present && insmod $KO
+		for chip in ch340 cp2102; do
+			scenario bind-$chip s_bind $chip
+			scenario kmod-closed-$chip s_kmod_closed $chip
+			scenario kmod-open-$chip s_kmod_open $chip
+			scenario kmod-custom-$chip s_kmod_custom $chip
+			scenario kmod-invalid-$chip s_kmod_invalid $chip
+			scenario kmod-concurrent-$chip s_kmod_concurrent $chip
+			scenario kmod-unplug-$chip s_kmod_unplug $chip
+			scenario kmod-rmmod-$chip s_kmod_rmmod $chip
+			scenario kmod-afterplug-$chip s_kmod_afterplug $chip
+			scenario selftest-slowbridge-$chip s_selftest_slow $chip
+			scenario espwipe-sysfs-$chip s_espwipe $chip sysfs
+			scenario espwipe-tiocm-$chip s_espwipe $chip tiocm
+			scenario espwipe-unplug-$chip s_espwipe_unplug $chip
+		done
+		scenario kmod-crtscts-cp2102 s_kmod_crtscts cp2102
+		scenario espwipe-parallel4 s_espwipe_parallel 4 sysfs
+		;;
+	bench)
+		kmod_present && insmod $KO
+		for chip in ch340 cp2102; do
+			for path in kernel user; do
+				scenario bench-$chip-$path-idle s_bench_holds $chip $path 0 ${BENCH_REPS:-25}
+				scenario bench-$chip-$path-load s_bench_holds $chip $path 1 ${BENCH_REPS:-25}
+			done
+		done
+		scenario bench-wipe1 s_espwipe_parallel 1 sysfs
+		scenario bench-wipe4 s_espwipe_parallel 4 sysfs
+		;;
+	*)
+		out "@@ERROR unknown group '$1'"
+		;;
+	esac
+}

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/system: QEMU guest with the real ch341/cp210x drivers talking to
+# emulated bridges (FunctionFS + dummy_hcd) wired to libespemu.
+# Included from the top directory; outputs under build/system/.
+#
+#   make check-system                      the scenarios (one guest boot, -icount)
+#   make check-system SYS_ONLY='bind-*'    a subset (comma-separated shell patterns)
+#   make bench-system                      hold-timing and parallel-wipe table
+#   make check-system-unit                 request decoding and run.py checks, host only
+
+SYS_DIR := tests/system
+SYS_OUT := $(BUILD)/system
+SYS_CFLAGS = $(REL_CFLAGS) -I$(SYS_DIR) -Itests/emu
+SYS_PY := /usr/bin/python3
+# The Debian kernel the guest boots: the newest /lib/modules/<v> with /boot/vmlinuz-<v>
+# (the running kernel is not a Debian one).  Override with SYS_KVER=...
+SYS_KVER ?= $(shell for v in $$(ls /lib/modules 2>/dev/null); do \
+	[ -e /boot/vmlinuz-$$v ] && [ -d /lib/modules/$$v/kernel ] && echo $$v; done | sort -V | tail -n1)
+SYS_KERNEL = /boot/vmlinuz-$(SYS_KVER)
+SYS_TIMEOUT ?= 420
+SYS_ONLY ?=
+
+SYS_BRIDGE := $(SYS_OUT)/espbridge
+SYS_TTYLINES := $(SYS_OUT)/ttylines
+SYS_UNIT := $(SYS_OUT)/test_bridge_chip
+SYS_INITRD := $(SYS_OUT)/initramfs.cpio
+SYS_GUEST_FILES := $(SYS_DIR)/guest-init.sh $(SYS_DIR)/scenarios.sh $(SYS_DIR)/mkinitramfs.sh
+# Optional parts: scenarios that need them SKIP when they are absent.
+SYS_ESPWIPE ?= $(BUILD)/espwipe
+SYS_KMOD ?= $(BUILD)/kmod/espwipe.ko
+
+# The bridge links the real emulator when tests/emu provides it; the stub is
+# only for bring-up without it (scenarios that need the ROM protocol fail).
+ifneq ($(wildcard tests/emu/emu.mk),)
+SYS_EMU := $(BUILD)/libespemu.a
+SYS_EMU_SRC :=
+else
+SYS_EMU :=
+SYS_EMU_SRC := $(SYS_DIR)/emu_stub.c
+endif
+
+ALL_TARGETS += $(SYS_BRIDGE) $(SYS_TTYLINES)
+CHECK_TARGETS += check-system
+BENCH_TARGETS += bench-system
+
+.PHONY: check-system check-system-unit bench-system system-initrd system-optional
+
+$(SYS_OUT):
+	mkdir -p $@
+
+$(SYS_BRIDGE): $(SYS_DIR)/espbridge.c $(SYS_DIR)/bridge_chip.c $(SYS_DIR)/bridge_chip.h \
+		$(SYS_EMU_SRC) tests/emu/espemu.h $(SYS_EMU) | $(SYS_OUT)
+	$(CC) $(SYS_CFLAGS) -o $@ $(SYS_DIR)/espbridge.c $(SYS_DIR)/bridge_chip.c \
+		$(SYS_EMU_SRC) $(SYS_EMU) -lpthread -lm
+
+$(SYS_TTYLINES): $(SYS_DIR)/ttylines.c | $(SYS_OUT)
+	$(CC) $(SYS_CFLAGS) -o $@ $<
+
+$(SYS_UNIT): $(SYS_DIR)/test_bridge_chip.c $(SYS_DIR)/bridge_chip.c $(SYS_DIR)/bridge_chip.h \
+		| $(SYS_OUT)
+	$(CC) $(ASAN_CFLAGS) -I$(SYS_DIR) -o $@ $(SYS_DIR)/test_bridge_chip.c \
+		$(SYS_DIR)/bridge_chip.c $(ASAN_LDFLAGS)
+
+check-system-unit: $(SYS_UNIT)
+	$(SYS_UNIT)
+	$(SYS_PY) $(SYS_DIR)/test_run.py
+
+# Build the tool and the module if their fragments can; failure only means
+# their scenarios SKIP, so it is reported, not fatal.
+system-optional:
+	@$(MAKE) --no-print-directory $(SYS_ESPWIPE) > $(SYS_OUT)/build-espwipe.log 2>&1 || \
+		echo "check-system: $(SYS_ESPWIPE) did not build (see $(SYS_OUT)/build-espwipe.log); its scenarios will SKIP"
+	@$(MAKE) --no-print-directory module > $(SYS_OUT)/build-kmod.log 2>&1 || \
+		echo "check-system: 'make module' failed (see $(SYS_OUT)/build-kmod.log); module scenarios will SKIP"
+
+# Always repacked (a second): picks up whichever optional parts exist now.
+system-initrd: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) | $(SYS_OUT)
+	@test -n "$(SYS_KVER)" || { echo "check-system: no Debian kernel in /lib/modules + /boot (apt-get install linux-image-amd64)"; exit 1; }
+	sh $(SYS_DIR)/mkinitramfs.sh $(SYS_INITRD) $(SYS_KVER) $(SYS_BRIDGE) $(SYS_TTYLINES) \
+		$(SYS_ESPWIPE) $(SYS_KMOD)
+
+check-system: check-system-unit | $(SYS_OUT)
+	@$(MAKE) --no-print-directory system-optional
+	@$(MAKE) --no-print-directory system-initrd
+	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) --group check \
+		--timeout $(SYS_TIMEOUT) --out $(SYS_OUT) $(if $(SYS_ONLY),--only '$(SYS_ONLY)')
+
+bench-system: | $(SYS_OUT)
+	@$(MAKE) --no-print-directory system-optional
+	@$(MAKE) --no-print-directory system-initrd
+	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) --group bench \
+		--timeout $(SYS_TIMEOUT) --out $(SYS_OUT)
+	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) --group bench \
+		--timeout $(SYS_TIMEOUT) --out $(SYS_OUT) --realtime

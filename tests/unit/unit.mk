@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Unit tests of the protocol modules (cmocka, ASan+UBSan, fake transport and
+# fake clock: no sleeps, no emulator).  `make check-unit` runs them.
+
+# The protocol core; userspace.mk may reuse this list.
+UNIT_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c \
+	userspace/chip.c userspace/flashplan.c
+UNIT_TEST_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJDIR := $(ASAN)/unit-obj
+UNIT_RELDIR := $(BUILD)/unit-rel
+UNIT_BIN := $(ASAN)/tests/unit_tests
+UNIT_OBJS := $(patsubst %.c,$(UNIT_OBJDIR)/%.o,$(UNIT_PROTO_SRCS) $(UNIT_TEST_SRCS))
+# The same protocol sources at -O2 with _FORTIFY_SOURCE, which finds other warnings.
+UNIT_REL_OBJS := $(patsubst %.c,$(UNIT_RELDIR)/%.o,$(UNIT_PROTO_SRCS))
+UNIT_CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+UNIT_CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CHECK_TARGETS += check-unit
+
+.PHONY: check-unit unit-tests
+unit-tests: $(UNIT_BIN) $(UNIT_REL_OBJS)
+
+check-unit: $(UNIT_BIN) $(UNIT_REL_OBJS)
+	$(UNIT_BIN)
+
+$(UNIT_BIN): $(UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(UNIT_CMOCKA_LIBS) -lm
+
+$(UNIT_OBJDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) $(UNIT_CMOCKA_CFLAGS) -Iuserspace -Itests/unit -MMD -MP -c -o $@ $<
+
+$(UNIT_RELDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -Iuserspace -MMD -MP -c -o $@ $<
+
+-include $(UNIT_OBJS:.o=.d) $(UNIT_REL_OBJS:.o=.d)
+
+# Optional: libFuzzer over everything the chip can send (needs clang).
+# `make fuzz-unit UNIT_FUZZ_SECONDS=60`; not part of `make check` (time-bound).
+UNIT_FUZZ_BIN := $(ASAN)/tests/fuzz_rx
+UNIT_FUZZ_SECONDS ?= 30
+.PHONY: fuzz-unit
+$(UNIT_FUZZ_BIN): tests/unit/fuzz/fuzz_rx.c $(UNIT_PROTO_SRCS) $(wildcard userspace/*.h)
+	@mkdir -p $(@D)
+	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iuserspace -o $@ tests/unit/fuzz/fuzz_rx.c $(UNIT_PROTO_SRCS)
+
+fuzz-unit: $(UNIT_FUZZ_BIN)
+	@mkdir -p $(BUILD)/unit-fuzz-corpus
+	$(UNIT_FUZZ_BIN) -max_total_time=$(UNIT_FUZZ_SECONDS) -max_len=2048 $(BUILD)/unit-fuzz-corpus

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char args_usage[] =
+	"Usage: espwipe [OPTIONS] COMMAND\n"
+	"Put an ESP8266 into its ROM serial loader and erase its flash.\n"
+	"\n"
+	"Commands:\n"
+	"  erase       erase the whole flash (or --region OFFSET:SIZE)\n"
+	"  verify      check that the flash is blank (sampled; --full reads every byte)\n"
+	"  info        show chip, MAC, crystal, flash JEDEC id and size\n"
+	"  reset       hard-reset the board into its application\n"
+	"  bootloader  enter the ROM loader, sync, and stay there\n"
+	"  list        list candidate serial ports\n"
+	"\n"
+	"Options:\n"
+	"  -p, --port PORT          device path, ID_PATH or USB serial number\n"
+	"                           (default: the only CH340/CP210x port)\n"
+	"  -b, --baud RATE          serial rate, default 115200 (the ROM auto-bauds)\n"
+	"      --reset METHOD       auto|sysfs|tiocm|none: how to enter the loader (default auto)\n"
+	"      --after ACTION       hard-reset|stay: what to do when done (default hard-reset)\n"
+	"      --region OFFSET:SIZE erase/verify only this range (4 KiB multiples; K/M suffixes)\n"
+	"      --verify             erase: blank-check afterwards\n"
+	"      --full               verify: read every byte (slow in ROM mode)\n"
+	"      --connect-attempts N reset-and-sync attempts (default 4)\n"
+	"      --json               one JSON object per line on stdout\n"
+	"  -q, --quiet              print errors only\n"
+	"  -v, --verbose            more detail; the packet trace\n"
+	"  -h, --help               this help\n"
+	"  -V, --version            version\n"
+	"\n"
+	"Exit codes: 0 ok, 1 internal, 2 usage, 3 port missing or denied, 4 port busy,\n"
+	"5 no sync, 6 unsupported chip, 7 erase failed, 8 verify failed, 9 link lost.\n";
+
+void op_options_default(struct op_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = CMD_ERASE;
+	o->baud = 115200;
+	o->reset = RESET_AUTO;
+	o->after = AFTER_HARD_RESET;
+	o->connect_attempts = 4;
+	o->verify_budget_s = 2.0;
+}
+
+int args_parse_size(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'K' || *end == 'k') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'M' || *end == 'm') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (*end == 'i' && (end[-1] == 'K' || end[-1] == 'M' || end[-1] == 'k' || end[-1] == 'm') &&
+	    end[1] == 'B')
+		end += 2;
+	if (*end || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int args_parse_region(const char *s, uint32_t *offset, uint32_t *size)
+{
+	char buf[64];
+	char *colon;
+	uint32_t o, l;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (args_parse_size(buf, &o) || args_parse_size(colon + 1, &l))
+		return -1;
+	if (l == 0 || o % 4096 || l % 4096 || (uint64_t)o + l > UINT32_MAX)
+		return -1;
+	*offset = o;
+	*size = l;
+	return 0;
+}
+
+static int parse_command(const char *s, enum command *c)
+{
+	static const struct { const char *name; enum command cmd; } cmds[] = {
+		{ "erase", CMD_ERASE }, { "verify", CMD_VERIFY }, { "info", CMD_INFO },
+		{ "reset", CMD_RESET }, { "bootloader", CMD_BOOTLOADER }, { "list", CMD_LIST },
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(s, cmds[i].name) == 0) {
+			*c = cmds[i].cmd;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+enum {
+	OPT_RESET = 256,
+	OPT_AFTER,
+	OPT_REGION,
+	OPT_VERIFY,
+	OPT_FULL,
+	OPT_JSON,
+	OPT_ATTEMPTS,
+};
+
+int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "baud", required_argument, NULL, 'b' },
+		{ "reset", required_argument, NULL, OPT_RESET },
+		{ "after", required_argument, NULL, OPT_AFTER },
+		{ "region", required_argument, NULL, OPT_REGION },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "full", no_argument, NULL, OPT_FULL },
+		{ "connect-attempts", required_argument, NULL, OPT_ATTEMPTS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_cmd = false;
+	uint32_t v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	op_options_default(&a->op);
+	a->mode = OUT_HUMAN;
+	optind = 0; /* full reset of getopt's state (glibc) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:b:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			a->op.port = optarg;
+			break;
+		case 'b':
+			if (args_parse_size(optarg, &v) || v < 300) {
+				snprintf(err, errlen, "invalid baud rate '%s'", optarg);
+				return -1;
+			}
+			a->op.baud = v;
+			break;
+		case OPT_RESET:
+			if (reset_method_parse(optarg, &a->op.reset)) {
+				snprintf(err, errlen, "invalid --reset '%s' (auto, sysfs, tiocm or none)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_AFTER:
+			if (strcmp(optarg, "hard-reset") == 0) {
+				a->op.after = AFTER_HARD_RESET;
+			} else if (strcmp(optarg, "stay") == 0) {
+				a->op.after = AFTER_STAY;
+			} else {
+				snprintf(err, errlen, "invalid --after '%s' (hard-reset or stay)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_REGION:
+			if (args_parse_region(optarg, &a->op.region_offset, &a->op.region_length)) {
+				snprintf(err, errlen,
+					 "invalid --region '%s' (OFFSET:SIZE, both multiples of 4096, size > 0)",
+					 optarg);
+				return -1;
+			}
+			a->op.region = true;
+			break;
+		case OPT_VERIFY:
+			a->op.verify = true;
+			break;
+		case OPT_FULL:
+			a->op.full = true;
+			break;
+		case OPT_ATTEMPTS:
+			if (args_parse_size(optarg, &v) || v < 1 || v > 100) {
+				snprintf(err, errlen, "invalid --connect-attempts '%s' (1..100)", optarg);
+				return -1;
+			}
+			a->op.connect_attempts = (int)v;
+			break;
+		case OPT_JSON:
+			a->mode = OUT_JSON;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		case 'h':
+			a->help = true;
+			return 0;
+		case 'V':
+			a->version = true;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (have_cmd) {
+			snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+			return -1;
+		}
+		if (parse_command(argv[optind], &a->op.cmd)) {
+			snprintf(err, errlen, "unknown command '%s'", argv[optind]);
+			return -1;
+		}
+		have_cmd = true;
+	}
+	if (!have_cmd) {
+		snprintf(err, errlen, "no command given (erase, verify, info, reset, bootloader, list)");
+		return -1;
+	}
+	if (a->op.region && a->op.cmd != CMD_ERASE && a->op.cmd != CMD_VERIFY) {
+		snprintf(err, errlen, "--region applies to erase and verify only");
+		return -1;
+	}
+	if (a->op.verify && a->op.cmd != CMD_ERASE) {
+		snprintf(err, errlen, "--verify applies to erase only (use the verify command)");
+		return -1;
+	}
+	if (a->op.full && a->op.cmd != CMD_VERIFY && !(a->op.cmd == CMD_ERASE && a->op.verify)) {
+		snprintf(err, errlen, "--full applies to verify and erase --verify only");
+		return -1;
+	}
+	if (a->op.cmd == CMD_BOOTLOADER)
+		a->op.after = AFTER_STAY;
+	return 0;
+}

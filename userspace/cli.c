@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* espwipe: main. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "discovery.h"
+#include "exitcode.h"
+#include "ops.h"
+#include "output.h"
+
+#ifndef ESPWIPE_VERSION
+#define ESPWIPE_VERSION "0.1.0"
+#endif
+
+static int list_ports(struct output *out)
+{
+	struct candidate c[DISCOVERY_MAX];
+	int n = discover_ports(c, DISCOVERY_MAX);
+
+	if (n < 0) {
+		out_error(out, EXIT_INTERNAL, "cannot enumerate devices through udev", NULL);
+		return EXIT_INTERNAL;
+	}
+	if (out->mode == OUT_HUMAN && !out->quiet)
+		printf("%-14s %-11s %-9s %-6s %-9s %s\n", "PORT", "DRIVER", "VID:PID", "MODULE", "SUPPORTED",
+		       "ID_PATH");
+	for (int i = 0; i < n; i++) {
+		const char *mod = c[i].attr_writable ? "rw" : c[i].attr_present ? "ro" : "-";
+
+		if (out->mode == OUT_JSON) {
+			struct json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "port", json_object_new_string(c[i].devnode));
+			json_object_object_add(f, "driver", json_object_new_string(c[i].driver));
+			json_object_object_add(f, "vid_pid", json_object_new_string(c[i].vid_pid));
+			json_object_object_add(f, "product", json_object_new_string(c[i].product));
+			json_object_object_add(f, "serial", json_object_new_string(c[i].serial));
+			json_object_object_add(f, "id_path", json_object_new_string(c[i].id_path));
+			json_object_object_add(f, "supported", json_object_new_boolean(c[i].supported));
+			json_object_object_add(f, "attribute_present", json_object_new_boolean(c[i].attr_present));
+			json_object_object_add(f, "attribute_writable",
+					       json_object_new_boolean(c[i].attr_writable));
+			out_event(out, "port", f, NULL);
+		} else if (!out->quiet) {
+			printf("%-14s %-11s %-9s %-6s %-9s %s\n", c[i].devnode, c[i].driver, c[i].vid_pid, mod,
+			       c[i].supported ? "yes" : "no", c[i].id_path);
+		}
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct output out;
+	char err[256];
+
+	if (args_parse(argc, argv, &a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "espwipe: %s\nTry 'espwipe --help'.\n", err);
+		return EXIT_USAGE;
+	}
+	if (a.help) {
+		fputs(args_usage, stdout);
+		return EXIT_OK;
+	}
+	if (a.version) {
+		printf("espwipe %s\n", ESPWIPE_VERSION);
+		return EXIT_OK;
+	}
+	output_init(&out, a.mode, a.quiet, a.verbose);
+	if (a.op.cmd == CMD_LIST)
+		return list_ports(&out);
+	return ops_run(&a.op, &out);
+}

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The operations, built from the protocol modules.  Every claim that reaches
+ * the user ("erased", "blank") rests on a reply the ROM sent: a range is
+ * reported erased only once the FLASH_BEGIN (or the SPI sector erase) that
+ * covers it has been acknowledged.
+ */
+#include "ops.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chip.h"
+#include "connect.h"
+#include "discovery.h"
+#include "exitcode.h"
+#include "flashplan.h"
+#include "rom.h"
+
+#define REG_TIMEOUT_MS 1000
+#define SET_PARAMS_TIMEOUT_MS 1000
+#define ROM_DEFAULT_LIMIT (4u << 20) /* [?] the ROM's assumed default chip_size */
+
+struct session {
+	const struct op_options *opt;
+	struct output *out;
+	struct port port;
+	bool port_open;
+	struct rom_link link;
+	bool synced;
+	struct chip_info chip;
+	bool have_chip;
+	char devnode[256];
+	uint64_t t0;
+	/* erase bookkeeping: what the ROM confirmed */
+	uint32_t done_offset, done_length;
+	bool erase_attempted;
+	/* verify bookkeeping */
+	const char *verify_mode;
+	unsigned long verify_words;
+	bool verify_ran, verify_ok;
+	uint32_t verify_bad_addr;
+	/* progress of the running erase */
+	uint64_t prog_start_us;
+	uint64_t prog_base_us, prog_total_us;
+	bool prog_active;
+	char errmsg[512];
+};
+
+static int fail(struct session *s, int code, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct session *s, int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	va_end(ap);
+	out_progress_done(s->out);
+	out_error(s->out, code, s->errmsg, hint);
+	return code;
+}
+
+/* A transport failure after sync is a lost link; a timeout too. */
+static int link_fail(struct session *s, int r, const char *what)
+{
+	if (r == ROM_E_IO)
+		return fail(s, EXIT_IO, "the device went away or the cable is faulty",
+			    "%s: %s lost the link (%s)", s->devnode, what,
+			    strerror(s->link.last_errno ? s->link.last_errno : EIO));
+	if (r == ROM_E_TIMEOUT)
+		return fail(s, EXIT_IO, "the chip stopped answering; power-cycle the board and retry",
+			    "%s: %s: no reply from the ROM", s->devnode, what);
+	return fail(s, EXIT_IO, NULL, "%s: %s: unexpected reply from the ROM", s->devnode, what);
+}
+
+static const char *hex32(char *buf, size_t len, uint32_t v)
+{
+	snprintf(buf, len, "0x%06" PRIx32, v);
+	return buf;
+}
+
+static void fmt_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+static void fmt_size(uint32_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
+		snprintf(buf, len, "%" PRIu32 " MiB", bytes >> 20);
+	else
+		snprintf(buf, len, "%" PRIu32 " KiB", bytes >> 10);
+}
+
+/* ---- port selection ---- */
+
+static int choose_port(struct session *s)
+{
+	struct candidate c[DISCOVERY_MAX];
+	int n, supported = 0, pick = -1;
+	char list[1024] = "";
+	size_t pos = 0;
+
+	if (s->opt->port) {
+		int r = discovery_resolve(s->opt->port, s->devnode, sizeof(s->devnode));
+
+		if (r == -EEXIST)
+			return fail(s, EXIT_PORT, "use the device path or ID_PATH instead",
+				    "%s: more than one port has this serial number", s->opt->port);
+		if (r < 0)
+			return fail(s, EXIT_PORT, "`espwipe list` shows the ports",
+				    "%s: no such port (not a device path, ID_PATH or USB serial number)",
+				    s->opt->port);
+		return 0;
+	}
+	n = discover_ports(c, DISCOVERY_MAX);
+	for (int i = 0; i < n; i++) {
+		if (!c[i].supported)
+			continue;
+		supported++;
+		pick = i;
+		pos += (size_t)snprintf(list + pos, sizeof(list) - pos, "%s%s", pos ? ", " : "",
+					c[i].devnode);
+		if (pos >= sizeof(list))
+			pos = sizeof(list) - 1;
+	}
+	if (supported == 0)
+		return fail(s, EXIT_PORT, "plug in the board, or name the port with -p",
+			    "no CH340/CP210x serial port found");
+	if (supported > 1)
+		return fail(s, EXIT_PORT, "choose one with -p", "several candidate ports: %s", list);
+	snprintf(s->devnode, sizeof(s->devnode), "%s", c[pick].devnode);
+	return 0;
+}
+
+static int open_port(struct session *s)
+{
+	int err;
+	enum port_error pe = port_open(&s->port, s->devnode, s->opt->baud, &err);
+
+	switch (pe) {
+	case PORT_OK:
+		s->port_open = true;
+		return 0;
+	case PORT_NOT_FOUND:
+		return fail(s, EXIT_PORT, "check the cable; `espwipe list` shows the ports",
+			    "%s: no such port (%s)", s->devnode, strerror(err));
+	case PORT_DENIED:
+		return fail(s, EXIT_PORT,
+			    "add yourself to the dialout group (then log in again) or install the udev rules",
+			    "%s: permission denied", s->devnode);
+	case PORT_BUSY:
+		return fail(s, EXIT_BUSY,
+			    "another program (a terminal, ModemManager, another espwipe) holds it",
+			    "%s: port is busy", s->devnode);
+	case PORT_NOT_TTY:
+		return fail(s, EXIT_PORT, NULL, "%s: not a serial port (%s)", s->devnode, strerror(err));
+	case PORT_BAD_BAUD:
+		return fail(s, EXIT_USAGE, "use a standard rate such as 115200 or 921600",
+			    "unsupported baud rate %" PRIu32, s->opt->baud);
+	case PORT_OTHER:
+		break;
+	}
+	return fail(s, EXIT_PORT, NULL, "%s: cannot open: %s", s->devnode, strerror(err));
+}
+
+/* ---- connect ---- */
+
+struct reset_ctx {
+	struct session *s;
+	int err;
+};
+
+static int reset_hook_fn(void *ctx, int attempt)
+{
+	struct reset_ctx *rc = ctx;
+	struct session *s = rc->s;
+	int r = port_enter_loader(&s->port, s->opt->reset, attempt);
+
+	out_debug(s->out, "attempt %d: entering the loader via %s (%s hold)", attempt + 1,
+		  reset_method_name(s->port.used), attempt % 2 ? "550 ms" : "50 ms");
+	if (r < 0)
+		rc->err = r;
+	return r;
+}
+
+static int do_connect(struct session *s)
+{
+	struct connect_params cp;
+	struct connect_result res;
+	struct reset_ctx rc = { .s = s };
+	struct reset_hook hook = { .enter_loader = reset_hook_fn, .ctx = &rc };
+	enum reset_method m = port_resolve_method(&s->port, s->opt->reset);
+	struct json_object *f;
+	int r;
+
+	if (s->opt->reset == RESET_TIOCM && !s->port.has_lines)
+		return fail(s, EXIT_PORT, "use --reset none and hold the board's FLASH button while resetting it",
+			    "%s: the port has no modem-control lines for --reset tiocm", s->devnode);
+	if (s->opt->reset == RESET_AUTO && m == RESET_NONE)
+		out_note(s->out, "%s has no modem-control lines: assuming the chip is already in its loader",
+			 s->devnode);
+	rom_link_init(&s->link, &s->port.tr);
+	s->port.tr.trace = out_trace;
+	s->port.tr.trace_ctx = s->out;
+	connect_params_default(&cp);
+	if (s->opt->connect_attempts > 0)
+		cp.attempts = s->opt->connect_attempts;
+	f = json_object_new_object();
+	json_object_object_add(f, "port", json_object_new_string(s->devnode));
+	json_object_object_add(f, "reset", json_object_new_string(reset_method_name(m)));
+	out_event(s->out, "connect", f, "Connecting to %s (reset: %s)...", s->devnode,
+		  reset_method_name(m));
+	r = connect_rom(&s->link, m == RESET_NONE ? NULL : &hook, &cp, &res);
+	if (rc.err == -ENOENT && m == RESET_SYSFS)
+		return fail(s, EXIT_PORT, "load the module (modprobe espwipe) or use --reset tiocm",
+			    "%s: the espwipe.ko attribute enter_bootloader is missing", s->devnode);
+	if (rc.err == -EACCES || rc.err == -EPERM)
+		return fail(s, EXIT_PORT, "install the udev rules so the dialout group may write it",
+			    "%s: no permission to write the port's enter_bootloader attribute",
+			    s->devnode);
+	if (rc.err < 0 && rc.err != -ENOENT)
+		return fail(s, rc.err == -ENODEV ? EXIT_IO : EXIT_PORT, NULL,
+			    "%s: could not drive the reset lines: %s", s->devnode, strerror(-rc.err));
+	if (r == ROM_E_IO)
+		return link_fail(s, r, "connect");
+	if (r != ROM_OK)
+		return fail(s, EXIT_NOSYNC,
+			    "check the USB cable and that GPIO0/EN reach the bridge; hold FLASH while pressing RST "
+			    "and use --reset none; make sure brltty or ModemManager is not grabbing the port",
+			    "%s: the chip did not answer SYNC after %d attempts", s->devnode, cp.attempts);
+	s->synced = true;
+	f = json_object_new_object();
+	json_object_object_add(f, "attempt", json_object_new_int(res.attempts_used));
+	json_object_object_add(f, "syncs_sent", json_object_new_int(res.syncs_sent));
+	json_object_object_add(f, "replies", json_object_new_int(res.replies));
+	json_object_object_add(f, "reset", json_object_new_string(reset_method_name(s->port.used)));
+	json_object_object_add(f, "ms", json_object_new_double((double)(res.synced_at_us - s->t0) / 1000.0));
+	out_event(s->out, "synced", f, "Synced with the ROM loader (attempt %d, %d SYNC replies)",
+		  res.attempts_used, res.replies);
+	out_debug(s->out, "reset method used: %s; %lu garbage bytes skipped", reset_method_name(s->port.used),
+		  res.garbage_bytes);
+	return 0;
+}
+
+static int identify(struct session *s)
+{
+	uint32_t magic;
+	int r = chip_read_magic(&s->link, &magic);
+	char mac[24], id[16], size[16];
+	struct json_object *f;
+
+	if (r != ROM_OK)
+		return link_fail(s, r, "reading the chip magic");
+	if (magic != ESP8266_MAGIC) {
+		const char *name = chip_name_for_magic(magic);
+
+		if (name)
+			return fail(s, EXIT_CHIP, "espwipe handles the ESP8266 and ESP8285 only; use esptool",
+				    "%s: this is an %s (magic 0x%08" PRIx32 "), not an ESP8266",
+				    s->devnode, name, magic);
+		return fail(s, EXIT_CHIP, NULL, "%s: unknown chip (magic 0x%08" PRIx32 ")", s->devnode,
+			    magic);
+	}
+	r = chip_identify(&s->link, s->opt->baud, &s->chip);
+	if (r != ROM_OK) {
+		if (r == ROM_E_FAILED)
+			return fail(s, EXIT_CHIP, NULL, "%s: the ROM refused to identify the chip or its flash",
+				    s->devnode);
+		return link_fail(s, r, "identifying the chip");
+	}
+	s->have_chip = true;
+	fmt_mac(s->chip.mac, mac, sizeof(mac));
+	hex32(id, sizeof(id), s->chip.flash_id);
+	if (s->chip.flash_size)
+		fmt_size(s->chip.flash_size, size, sizeof(size));
+	else
+		snprintf(size, sizeof(size), "unknown");
+	f = json_object_new_object();
+	json_object_object_add(f, "chip", json_object_new_string(chip_variant_name(s->chip.variant)));
+	json_object_object_add(f, "mac", json_object_new_string(mac));
+	json_object_object_add(f, "crystal_mhz", json_object_new_int((int)s->chip.crystal_mhz));
+	json_object_object_add(f, "flash_id", json_object_new_string(id));
+	json_object_object_add(f, "flash_size", json_object_new_int64(s->chip.flash_size));
+	out_event(s->out, "chip", f, "Chip: %s, MAC %s, %u MHz crystal; flash %s (%s), %s",
+		  chip_variant_name(s->chip.variant), mac, s->chip.crystal_mhz, id,
+		  chip_flash_vendor(s->chip.flash_id), size);
+	return 0;
+}
+
+/* ---- erase ---- */
+
+static void erase_tick(void *ctx, uint64_t now_us)
+{
+	struct session *s = ctx;
+	uint64_t elapsed;
+
+	if (!s->prog_active)
+		return;
+	elapsed = now_us - s->prog_start_us;
+	out_progress(s->out, "Erasing",
+		     progress_estimate_permille(elapsed, s->prog_total_us), true,
+		     (double)elapsed / 1e6, (double)s->prog_total_us / 1e6);
+}
+
+/* Extend the confirmed range; plans run in address order, so it stays contiguous. */
+static void mark_erased(struct session *s, const struct plan_step *st)
+{
+	if (s->done_length == 0)
+		s->done_offset = st->offset;
+	s->done_length = st->offset + st->covers - s->done_offset;
+}
+
+static int erased_so_far(struct session *s, char *buf, size_t len)
+{
+	if (s->done_length == 0)
+		return snprintf(buf, len, "nothing was erased");
+	return snprintf(buf, len, "erased 0x%06" PRIx32 "..0x%06" PRIx32 " only", s->done_offset,
+			s->done_offset + s->done_length);
+}
+
+static int run_flash_begin(struct session *s, const struct plan_step *st, int timeout_ms,
+			   struct rom_reply *reply)
+{
+	return rom_flash_begin(&s->link, st->erase_size, 0, 0x400, st->offset, timeout_ms, reply);
+}
+
+static int erase_step(struct session *s, const struct plan_step *st, const struct flash_timing *t,
+		      bool *params_sent)
+{
+	int timeout_ms = (int)plan_step_timeout_ms(st, t);
+	struct rom_reply reply;
+	char done[96];
+	int r;
+
+	if (st->kind == PLAN_SPI_SECTOR) {
+		r = chip_flash_sector_erase(&s->link, st->offset, timeout_ms);
+		if (r == ROM_OK)
+			return 0;
+		erased_so_far(s, done, sizeof(done));
+		if (r == ROM_E_FAILED)
+			return fail(s, EXIT_ERASE, NULL,
+				    "%s: sector erase at 0x%06" PRIx32 " through the SPI registers failed; %s",
+				    s->devnode, st->offset, done);
+		return link_fail(s, r, "sector erase");
+	}
+	memset(&reply, 0, sizeof(reply));
+	r = run_flash_begin(s, st, timeout_ms, &reply);
+	if (r == ROM_E_PROTO) {
+		/*
+		 * A mangled reply: the ROM answered, so the erase has run.
+		 * Erasing again is harmless and gets a reply we can trust.
+		 */
+		out_debug(s->out, "mangled reply to FLASH_BEGIN; sending it again");
+		r = run_flash_begin(s, st, timeout_ms, &reply);
+	}
+	if (r == ROM_E_FAILED && !*params_sent && s->chip.flash_size > ROM_DEFAULT_LIMIT &&
+	    st->offset + st->erase_size > ROM_DEFAULT_LIMIT) {
+		/*
+		 * The ROM bounds every erase by its idea of the flash size.  Tell
+		 * it the real size (SPI_SET_PARAMS, 0x0B) and try once more.
+		 */
+		struct rom_reply pr;
+		int pr_r;
+
+		out_note(s->out, "the ROM refused a range above %u MiB (%s); setting the flash size to %" PRIu32
+			 " MiB and retrying", ROM_DEFAULT_LIMIT >> 20, rom_error_str(reply.error),
+			 s->chip.flash_size >> 20);
+		*params_sent = true;
+		pr_r = rom_spi_set_params(&s->link, s->chip.flash_id, s->chip.flash_size,
+					  SET_PARAMS_TIMEOUT_MS, &pr);
+		if (pr_r == ROM_E_IO)
+			return link_fail(s, pr_r, "setting flash parameters");
+		if (pr_r != ROM_OK) {
+			erased_so_far(s, done, sizeof(done));
+			return fail(s, EXIT_ERASE,
+				    "this ROM cannot erase above its default flash size; flash a program "
+				    "that erases the rest",
+				    "%s: the ROM refused to erase above 0x%06x and did not accept the flash size "
+				    "(0x0B %s); %s",
+				    s->devnode, ROM_DEFAULT_LIMIT,
+				    pr_r == ROM_E_FAILED ? rom_error_str(pr.error) : "unanswered", done);
+		}
+		memset(&reply, 0, sizeof(reply));
+		r = run_flash_begin(s, st, timeout_ms, &reply);
+	}
+	if (r == ROM_OK)
+		return 0;
+	erased_so_far(s, done, sizeof(done));
+	if (r == ROM_E_FAILED)
+		return fail(s, EXIT_ERASE, NULL,
+			    "%s: the ROM refused to erase 0x%06" PRIx32 "..0x%06" PRIx32 ": %s (error 0x%02x); %s",
+			    s->devnode, st->offset, st->offset + st->covers, rom_error_str(reply.error),
+			    reply.error, done);
+	if (r == ROM_E_TIMEOUT)
+		return fail(s, EXIT_ERASE, "the flash may be failing; power-cycle the board and retry",
+			    "%s: erase of 0x%06" PRIx32 "..0x%06" PRIx32 " did not finish within %d s "
+			    "(datasheet worst case); %s",
+			    s->devnode, st->offset, st->offset + st->covers, timeout_ms / 1000, done);
+	return link_fail(s, r, "erase");
+}
+
+static int do_erase(struct session *s, uint32_t offset, uint32_t length)
+{
+	struct erase_plan plan;
+	const struct flash_timing *t = flash_timing_for(s->chip.flash_id);
+	bool params_sent = false;
+	struct json_object *f;
+	uint64_t start;
+	int r;
+
+	if (plan_erase_timed(offset, length, s->chip.flash_size, t, &plan) < 0)
+		return fail(s, EXIT_USAGE, "offset and size must be multiples of 4096 inside the flash",
+			    "region 0x%06" PRIx32 "+0x%06" PRIx32 " does not fit the %" PRIu32 "-byte flash",
+			    offset, length, s->chip.flash_size);
+	s->erase_attempted = true;
+	f = json_object_new_object();
+	json_object_object_add(f, "offset", json_object_new_int64(offset));
+	json_object_object_add(f, "length", json_object_new_int64(length));
+	json_object_object_add(f, "steps", json_object_new_int((int)plan.nsteps));
+	json_object_object_add(f, "sector_erases", json_object_new_int((int)plan.sector_erases));
+	json_object_object_add(f, "block_erases", json_object_new_int((int)plan.block_erases));
+	json_object_object_add(f, "expected_s", json_object_new_double((double)plan_typ_us(&plan, t) / 1e6));
+	json_object_object_add(f, "timeout_s", json_object_new_double((double)plan_max_us(&plan, t) / 1e6));
+	out_event(s->out, "erase-plan", f,
+		  "Erasing 0x%06" PRIx32 "..0x%06" PRIx32 ": %zu step(s), %" PRIu32 " sector + %" PRIu32
+		  " block erases, about %.1f s (%s timing)",
+		  offset, offset + length, plan.nsteps, plan.sector_erases, plan.block_erases,
+		  (double)plan_typ_us(&plan, t) / 1e6, t->part);
+	start = port_now_us();
+	s->prog_start_us = start;
+	s->prog_total_us = plan_typ_us(&plan, t);
+	s->prog_active = true;
+	s->port.tick = erase_tick;
+	s->port.tick_ctx = s;
+	s->port.tick_ms = 100;
+	for (size_t i = 0; i < plan.nsteps; i++) {
+		r = erase_step(s, &plan.step[i], t, &params_sent);
+		if (r) {
+			s->prog_active = false;
+			s->port.tick = NULL;
+			return r;
+		}
+		mark_erased(s, &plan.step[i]);
+		out_debug(s->out, "step %zu/%zu confirmed: 0x%06" PRIx32 "+0x%06" PRIx32, i + 1, plan.nsteps,
+			  plan.step[i].offset, plan.step[i].covers);
+	}
+	s->prog_active = false;
+	s->port.tick = NULL;
+	/* Only now, with every step acknowledged, is it 100 %. */
+	out_progress(s->out, "Erasing", 1000, false, (double)(port_now_us() - start) / 1e6,
+		     (double)s->prog_total_us / 1e6);
+	out_progress_done(s->out);
+	f = json_object_new_object();
+	json_object_object_add(f, "offset", json_object_new_int64(s->done_offset));
+	json_object_object_add(f, "length", json_object_new_int64(s->done_length));
+	json_object_object_add(f, "seconds", json_object_new_double((double)(port_now_us() - start) / 1e6));
+	out_event(s->out, "erased", f, "Erased 0x%06" PRIx32 "..0x%06" PRIx32 " in %.1f s (confirmed by the ROM)",
+		  s->done_offset, s->done_offset + s->done_length, (double)(port_now_us() - start) / 1e6);
+	return 0;
+}
+
+/* ---- verify ---- */
+
+static int check_words(struct session *s, uint32_t addr, size_t len)
+{
+	uint8_t buf[32];
+	int r = chip_flash_read(&s->link, addr, buf, len);
+
+	if (r != ROM_OK)
+		return r == ROM_E_FAILED ? ROM_E_PROTO : r;
+	s->verify_words += len / 4;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != 0xFF) {
+			s->verify_ok = false;
+			s->verify_bad_addr = addr + (uint32_t)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A cheap pseudo-random sequence for extra sample positions (seeded per run, reported). */
+static uint32_t xorshift(uint32_t *st)
+{
+	uint32_t x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+/*
+ * One word in the middle of every erase operation a plan step makes, in the
+ * order the ROM runs them (sheet §7): the head sectors, then 64 KiB blocks
+ * while more than 16 sectors remain, then the tail sectors.
+ */
+static int sample_step_units(struct session *s, const struct plan_step *st)
+{
+	uint32_t pos = st->offset / FLASH_SECTOR;
+	uint32_t n, head, rem;
+	int r = 0;
+
+	if (st->kind == PLAN_SPI_SECTOR)
+		return check_words(s, st->offset + FLASH_SECTOR / 2, 4);
+	n = (st->erase_size + FLASH_SECTOR - 1) / FLASH_SECTOR;
+	head = 16 - pos % 16;
+	if (head > n)
+		head = n;
+	for (uint32_t i = 0; i < head && r == 0; i++, pos++)
+		r = check_words(s, pos * FLASH_SECTOR + FLASH_SECTOR / 2, 4);
+	for (rem = n; rem > 16 && r == 0; rem -= 16, pos += 16)
+		r = check_words(s, pos * FLASH_SECTOR + FLASH_BLOCK / 2, 4);
+	for (; rem > 0 && r == 0; rem--, pos++)
+		r = check_words(s, pos * FLASH_SECTOR + FLASH_SECTOR / 2, 4);
+	return r;
+}
+
+static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool full)
+{
+	struct erase_plan plan;
+	uint64_t start = port_now_us();
+	uint64_t budget = (uint64_t)(s->opt->verify_budget_s * 1e6);
+	struct json_object *f;
+	int r = 0;
+
+	s->verify_ran = true;
+	s->verify_ok = true;
+	s->verify_words = 0;
+	s->verify_mode = full ? "full" : "sampled";
+	out_event(s->out, "verify", NULL, "Verifying 0x%06" PRIx32 "..0x%06" PRIx32 " is blank (%s)...", offset,
+		  offset + length, s->verify_mode);
+	if (full) {
+		for (uint32_t a = offset; a < offset + length && r == 0; a += 32) {
+			r = check_words(s, a, 32);
+			if ((a - offset) % (64 * 1024) == 0) {
+				uint64_t el = port_now_us() - start;
+				unsigned int pm = (unsigned int)((uint64_t)(a - offset) * 1000u / length);
+
+				out_progress(s->out, "Verifying", pm, false, (double)el / 1e6,
+					     pm ? (double)el / 1e6 * 1000.0 / pm : 0.0);
+			}
+		}
+	} else if (plan_erase_timed(offset, length, s->chip.flash_size,
+				    flash_timing_for(s->chip.flash_id), &plan) == 0) {
+		/*
+		 * One word inside every erase unit the plan uses: a sector or
+		 * block the flash ignored is always caught.  Then random
+		 * words until the time budget is spent.
+		 */
+		for (size_t i = 0; i < plan.nsteps && r == 0; i++)
+			r = sample_step_units(s, &plan.step[i]);
+		uint32_t seed = (uint32_t)(start ^ (start >> 32)) | 1u;
+
+		while (r == 0 && port_now_us() - start < budget)
+			r = check_words(s, offset + ((xorshift(&seed) % (length / 4)) * 4), 4);
+	} else {
+		return fail(s, EXIT_USAGE, NULL, "region does not fit the flash");
+	}
+	out_progress_done(s->out);
+	if (r < 0)
+		return link_fail(s, r, "verify");
+	f = json_object_new_object();
+	json_object_object_add(f, "mode", json_object_new_string(s->verify_mode));
+	json_object_object_add(f, "bytes_checked", json_object_new_int64((int64_t)s->verify_words * 4));
+	json_object_object_add(f, "seconds", json_object_new_double((double)(port_now_us() - start) / 1e6));
+	json_object_object_add(f, "blank", json_object_new_boolean(s->verify_ok));
+	if (!s->verify_ok) {
+		char where[16];
+
+		json_object_object_add(f, "first_bad", json_object_new_string(hex32(where, sizeof(where),
+										  s->verify_bad_addr)));
+		out_event(s->out, "verified", f, NULL);
+		return fail(s, EXIT_VERIFY, "erase again; if it persists the flash is worn out",
+			    "%s: flash is not blank at 0x%06" PRIx32 " (%s check, %lu bytes read)", s->devnode,
+			    s->verify_bad_addr, s->verify_mode, s->verify_words * 4);
+	}
+	out_event(s->out, "verified", f, "Blank: %s check read %lu bytes (%.3f%% of the range) in %.1f s%s",
+		  s->verify_mode, s->verify_words * 4, 100.0 * (double)s->verify_words * 4 / length,
+		  (double)(port_now_us() - start) / 1e6, full ? "" : "; --full reads every byte");
+	return 0;
+}
+
+/* ---- leaving ---- */
+
+static int leave(struct session *s, bool stay)
+{
+	int r;
+
+	if (stay) {
+		out_debug(s->out, "leaving the chip in its ROM loader");
+		return 0;
+	}
+	r = port_hard_reset(&s->port, s->opt->reset == RESET_SYSFS ? RESET_SYSFS : RESET_AUTO);
+	if (r == 0) {
+		out_event(s->out, "reset", NULL, "Hard reset via %s", reset_method_name(s->port.used));
+		return 0;
+	}
+	if (r == -ENOTTY && s->synced) {
+		/* No lines (a pty, a bare adapter): ask the ROM to run the application. */
+		r = rom_flash_end(&s->link, true, REG_TIMEOUT_MS);
+		if (r == ROM_OK) {
+			out_event(s->out, "reset", NULL, "No reset lines: left the loader with FLASH_END");
+			return 0;
+		}
+		out_note(s->out, "could not leave the loader: no reset lines and FLASH_END was not answered");
+		return 0;
+	}
+	out_note(s->out, "hard reset failed: %s; reset the board by hand", strerror(-r));
+	return 0;
+}
+
+/* ---- result ---- */
+
+static void emit_result(struct session *s, int code)
+{
+	struct json_object *f = json_object_new_object();
+	static const char *const names[] = { "info", "erase", "verify", "reset", "bootloader", "list" };
+	char buf[32];
+
+	json_object_object_add(f, "command", json_object_new_string(names[s->opt->cmd]));
+	json_object_object_add(f, "port", s->devnode[0] ? json_object_new_string(s->devnode) : NULL);
+	json_object_object_add(f, "reset_method", json_object_new_string(reset_method_name(s->port.used)));
+	if (s->have_chip) {
+		fmt_mac(s->chip.mac, buf, sizeof(buf));
+		json_object_object_add(f, "chip", json_object_new_string(chip_variant_name(s->chip.variant)));
+		json_object_object_add(f, "mac", json_object_new_string(buf));
+		json_object_object_add(f, "crystal_mhz", json_object_new_int((int)s->chip.crystal_mhz));
+		json_object_object_add(f, "flash_id", json_object_new_string(hex32(buf, sizeof(buf),
+										  s->chip.flash_id)));
+		json_object_object_add(f, "flash_size", json_object_new_int64(s->chip.flash_size));
+	}
+	if (s->erase_attempted) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "offset", json_object_new_int64(s->done_offset));
+		json_object_object_add(e, "length", json_object_new_int64(s->done_length));
+		json_object_object_add(f, "erased", e);
+	}
+	if (s->verify_ran) {
+		struct json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "mode", json_object_new_string(s->verify_mode));
+		json_object_object_add(v, "bytes_checked", json_object_new_int64((int64_t)s->verify_words * 4));
+		json_object_object_add(v, "blank", json_object_new_boolean(s->verify_ok));
+		json_object_object_add(f, "verify", v);
+	}
+	json_object_object_add(f, "seconds", json_object_new_double((double)(port_now_us() - s->t0) / 1e6));
+	json_object_object_add(f, "exit_code", json_object_new_int(code));
+	json_object_object_add(f, "exit_name", json_object_new_string(exit_code_name(code)));
+	if (code != EXIT_OK)
+		json_object_object_add(f, "error", json_object_new_string(s->errmsg));
+	out_result(s->out, f);
+}
+
+static int run_command(struct session *s)
+{
+	const struct op_options *o = s->opt;
+	uint32_t off = 0, len;
+	int r;
+
+	if ((r = choose_port(s)) || (r = open_port(s)))
+		return r;
+	if (o->cmd == CMD_RESET && s->port.has_lines) {
+		r = port_hard_reset(&s->port, o->reset == RESET_SYSFS ? RESET_SYSFS : RESET_AUTO);
+		if (r < 0)
+			return fail(s, r == -ENODEV ? EXIT_IO : EXIT_PORT, NULL, "%s: hard reset failed: %s",
+				    s->devnode, strerror(-r));
+		out_event(s->out, "reset", NULL, "Hard reset via %s", reset_method_name(s->port.used));
+		return 0;
+	}
+	if ((r = do_connect(s)))
+		return r;
+	if (o->cmd == CMD_RESET)
+		return leave(s, false);
+	if ((r = identify(s)))
+		return r;
+	if (!s->chip.flash_size && (o->cmd == CMD_ERASE || o->cmd == CMD_VERIFY))
+		return fail(s, EXIT_CHIP, "the flash did not report a known JEDEC capacity",
+			    "%s: unknown flash size (JEDEC id 0x%06" PRIx32 ")", s->devnode, s->chip.flash_id);
+	len = s->chip.flash_size;
+	if (o->region) {
+		off = o->region_offset;
+		len = o->region_length;
+		if ((uint64_t)off + len > s->chip.flash_size)
+			return fail(s, EXIT_USAGE, NULL,
+				    "region 0x%06" PRIx32 "+0x%06" PRIx32 " is outside the %" PRIu32 "-byte flash",
+				    off, len, s->chip.flash_size);
+	}
+	switch (o->cmd) {
+	case CMD_ERASE:
+		if ((r = do_erase(s, off, len)))
+			return r;
+		if (o->verify && (r = do_verify(s, off, len, o->full)))
+			return r;
+		break;
+	case CMD_VERIFY:
+		if ((r = do_verify(s, off, len, o->full)))
+			return r;
+		break;
+	case CMD_BOOTLOADER:
+		out_event(s->out, "loader", NULL, "The chip is in its ROM loader");
+		return 0;
+	default:
+		break;
+	}
+	return leave(s, o->after == AFTER_STAY);
+}
+
+int ops_run(const struct op_options *opt, struct output *out)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int code;
+
+	if (!s) {
+		out_error(out, EXIT_INTERNAL, "out of memory", NULL);
+		return EXIT_INTERNAL;
+	}
+	s->opt = opt;
+	s->out = out;
+	s->port.fd = -1;
+	s->t0 = port_now_us();
+	code = run_command(s);
+	emit_result(s, code);
+	if (s->port_open)
+		port_close(&s->port);
+	free(s);
+	return code;
+}

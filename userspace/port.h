@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The serial port: opening it exclusively, raw termios, the modem lines, and
+ * the ways of putting the chip into its ROM loader (the espwipe.ko sysfs
+ * attribute, TIOCMSET steps, or nothing).  Implements struct transport.
+ */
+#ifndef ESPWIPE_PORT_H
+#define ESPWIPE_PORT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+enum reset_method {
+	RESET_AUTO,  /* sysfs attribute if present and writable, else TIOCMSET, else none */
+	RESET_SYSFS, /* the espwipe.ko attribute; fail if missing */
+	RESET_TIOCM, /* one TIOCMSET per step from userspace */
+	RESET_NONE,  /* the chip is already in its loader */
+};
+
+enum after_action {
+	AFTER_HARD_RESET,
+	AFTER_STAY,
+};
+
+const char *reset_method_name(enum reset_method m);
+int reset_method_parse(const char *s, enum reset_method *m);
+
+/* Called while a read waits, at most every tick_ms (progress display). */
+typedef void (*port_tick_fn)(void *ctx, uint64_t now_us);
+
+struct port {
+	char path[PATH_MAX];     /* as given by the user */
+	char tty_name[NAME_MAX + 1]; /* e.g. ttyUSB0 */
+	char sysfs_dev[PATH_MAX]; /* <sysfs>/class/tty/<name>/device */
+	int fd;
+	uint32_t baud;
+	bool has_lines;          /* TIOCMGET works (false on a pty) */
+	enum reset_method used;  /* what the last enter/reset actually used */
+	port_tick_fn tick;
+	void *tick_ctx;
+	int tick_ms;
+	struct transport tr;
+};
+
+/* Why port_open failed, for the caller's message and exit code. */
+enum port_error {
+	PORT_OK,
+	PORT_NOT_FOUND,
+	PORT_DENIED,
+	PORT_BUSY,
+	PORT_NOT_TTY,
+	PORT_BAD_BAUD,
+	PORT_OTHER,
+};
+
+/* Open path exclusively (flock + TIOCEXCL) in raw mode at baud. */
+enum port_error port_open(struct port *p, const char *path, uint32_t baud, int *err);
+void port_close(struct port *p);
+
+/*
+ * Enter the loader.  attempt selects the hold (even: 50 ms, odd: 550 ms).
+ * Sets p->used.  0 or -errno (-ENOENT: sysfs asked for but the module's
+ * attribute is missing).
+ */
+int port_enter_loader(struct port *p, enum reset_method m, int attempt);
+/* Hard reset into the application: RTS pulse, or the module's `reset`. */
+int port_hard_reset(struct port *p, enum reset_method m);
+
+/* Resolve the method `auto` would use for this port (for messages). */
+enum reset_method port_resolve_method(const struct port *p, enum reset_method m);
+
+/* Monotonic clock, microseconds. */
+uint64_t port_now_us(void);
+
+#endif /* ESPWIPE_PORT_H */

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ESP8266 ROM loader requests and replies (fact sheet §1, §2, §11).
+ *
+ * Everything the tool says to the chip goes through rom_send, and everything
+ * it hears through rom_next_frame, so the rules live in one place: only the
+ * opcodes of enum rom_op go out, and a reply is the first well-formed frame
+ * with direction 1 and the request's op.  The ROM repeats stale SYNC replies
+ * and, after a command it does not know, sends error frames carrying the
+ * previous op; both are skipped by that rule.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rom.h"
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+void rom_link_init(struct rom_link *link, struct transport *tr)
+{
+	memset(link, 0, sizeof(*link));
+	link->tr = tr;
+	link->retries = ROM_DEFAULT_RETRIES;
+	slip_decoder_init(&link->dec);
+}
+
+int rom_link_flush(struct rom_link *link)
+{
+	int rc;
+
+	link->rx_pos = link->rx_len = 0;
+	slip_decoder_resync(&link->dec);
+	rc = link->tr->ops->flush(link->tr->ctx);
+	if (rc < 0) {
+		link->last_errno = -rc;
+		return ROM_E_IO;
+	}
+	return ROM_OK;
+}
+
+unsigned long rom_link_garbage(const struct rom_link *link)
+{
+	return link->dec.garbage;
+}
+
+int rom_link_drain(struct rom_link *link, int ms)
+{
+	struct transport *tr = link->tr;
+	uint64_t end = tr->ops->now_us(tr->ctx) + (uint64_t)(ms > 0 ? ms : 0) * 1000u;
+
+	/* bytes already read ahead belong to the period being drained */
+	while (link->rx_pos < link->rx_len)
+		slip_feed(&link->dec, link->rx[link->rx_pos++]);
+	for (;;) {
+		uint64_t now = tr->ops->now_us(tr->ctx);
+
+		if (now >= end)
+			return ROM_OK;
+		int left = (int)((end - now + 999u) / 1000u);
+		ssize_t n = tr->ops->read(tr->ctx, link->rx, sizeof(link->rx), left);
+		if (n < 0) {
+			link->last_errno = (int)-n;
+			return ROM_E_IO;
+		}
+		for (ssize_t i = 0; i < n; i++)
+			slip_feed(&link->dec, link->rx[i]);
+	}
+}
+
+uint8_t rom_checksum(const uint8_t *data, size_t len)
+{
+	uint8_t sum = ROM_CHECKSUM_SEED;
+
+	for (size_t i = 0; i < len; i++)
+		sum ^= data[i];
+	return sum;
+}
+
+size_t rom_build_request(uint8_t op, const uint8_t *data, size_t len, uint32_t checksum,
+			 uint8_t *out, size_t cap)
+{
+	if (len > 0xFFFF || cap < ROM_HEADER_LEN || cap - ROM_HEADER_LEN < len)
+		return 0;
+	out[0] = 0x00;
+	out[1] = op;
+	put_le16(out + 2, (uint16_t)len);
+	put_le32(out + 4, checksum);
+	if (len)
+		memcpy(out + ROM_HEADER_LEN, data, len);
+	return ROM_HEADER_LEN + len;
+}
+
+bool rom_parse_reply(const uint8_t *body, size_t len, struct rom_reply *out)
+{
+	size_t dlen;
+
+	if (len < ROM_HEADER_LEN + 2 || body[0] != 0x01)
+		return false;
+	dlen = get_le16(body + 2);
+	if (dlen != len - ROM_HEADER_LEN || dlen < 2 || dlen - 2 > sizeof(out->data))
+		return false;
+	out->op = body[1];
+	out->value = get_le32(body + 4);
+	out->data_len = dlen - 2;
+	memcpy(out->data, body + ROM_HEADER_LEN, out->data_len);
+	out->status = body[len - 2];
+	out->error = body[len - 1];
+	return true;
+}
+
+const char *rom_error_str(uint8_t error)
+{
+	switch (error) {
+	case 0x00: return "no error";
+	case 0x05: return "message invalid";
+	case 0x06: return "operation failed";
+	case 0x07: return "checksum error";
+	case 0x08: return "flash write error";
+	case 0x09: return "flash read error";
+	case 0x0A: return "read length error";
+	case 0x0E: /* fall through: the sources give 0E/0F together */
+	case 0x0F: return "bad RAM size or address";
+	default: return "unknown error";
+	}
+}
+
+/* Codes the flasher stubs put in the first status byte (esptool's list). */
+static const char *stub_error_str(uint8_t code)
+{
+	switch (code) {
+	case 0xC0: return "stub: bad data length";
+	case 0xC1: return "stub: bad data checksum";
+	case 0xC2: return "stub: bad block size";
+	case 0xC3: return "stub: invalid command";
+	case 0xC4: return "stub: SPI operation failed";
+	case 0xC5: return "stub: SPI unlock failed";
+	case 0xC6: return "stub: not in flash mode";
+	case 0xC7: return "stub: inflate error";
+	case 0xC8: return "stub: not enough data";
+	case 0xC9: return "stub: too much data";
+	case 0xFF: return "stub: command not implemented";
+	default: return "unknown status";
+	}
+}
+
+const char *rom_reply_error_str(const struct rom_reply *reply)
+{
+	if (reply->status == 0)
+		return "no error";
+	if (reply->status == 1)
+		return rom_error_str(reply->error);
+	return stub_error_str(reply->status);
+}
+
+void rom_status_hex(const struct rom_reply *reply, char buf[5])
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	buf[0] = hex[reply->status >> 4];
+	buf[1] = hex[reply->status & 15];
+	buf[2] = hex[reply->error >> 4];
+	buf[3] = hex[reply->error & 15];
+	buf[4] = '\0';
+}
+
+const char *rom_op_name(uint8_t op)
+{
+	switch (op) {
+	case ROM_FLASH_BEGIN: return "FLASH_BEGIN";
+	case ROM_FLASH_DATA: return "FLASH_DATA";
+	case ROM_FLASH_END: return "FLASH_END";
+	case ROM_MEM_BEGIN: return "MEM_BEGIN";
+	case ROM_MEM_END: return "MEM_END";
+	case ROM_MEM_DATA: return "MEM_DATA";
+	case ROM_SYNC: return "SYNC";
+	case ROM_WRITE_REG: return "WRITE_REG";
+	case ROM_READ_REG: return "READ_REG";
+	case ROM_SPI_SET_PARAMS: return "SPI_SET_PARAMS";
+	default: return "unknown";
+	}
+}
+
+bool rom_op_known(uint8_t op)
+{
+	return op >= ROM_FLASH_BEGIN && op <= ROM_SPI_SET_PARAMS;
+}
+
+const char *rom_result_str(int result)
+{
+	switch (result) {
+	case ROM_OK: return "ok";
+	case ROM_E_FAILED: return "command failed";
+	case ROM_E_TIMEOUT: return "timed out";
+	case ROM_E_IO: return "I/O error";
+	case ROM_E_PROTO: return "protocol error";
+	default: return "unknown result";
+	}
+}
+
+static uint64_t link_now(const struct rom_link *link)
+{
+	return link->tr->ops->now_us(link->tr->ctx);
+}
+
+static uint64_t deadline_after_ms(const struct rom_link *link, int ms)
+{
+	return link_now(link) + (ms > 0 ? (uint64_t)ms * 1000u : 0);
+}
+
+static void trace(const struct rom_link *link, char dir, const uint8_t *body, size_t len)
+{
+	if (link->tr->trace)
+		link->tr->trace(link->tr->trace_ctx, dir, body, len);
+}
+
+int rom_send(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+	     uint32_t checksum)
+{
+	uint8_t body[ROM_HEADER_LEN + ROM_MAX_DATA];
+	uint8_t wire[SLIP_ENCODED_MAX(ROM_HEADER_LEN + ROM_MAX_DATA)];
+	size_t blen, wlen;
+	int rc;
+
+	if (!rom_op_known(op) || len > ROM_MAX_DATA)
+		return ROM_E_PROTO;
+	blen = rom_build_request(op, data, len, checksum, body, sizeof(body));
+	wlen = slip_encode(body, blen, wire, sizeof(wire));
+	if (!blen || !wlen)
+		return ROM_E_PROTO;
+	trace(link, '>', body, blen);
+	rc = link->tr->ops->write(link->tr->ctx, wire, wlen);
+	if (rc < 0) {
+		link->last_errno = -rc;
+		return ROM_E_IO;
+	}
+	return ROM_OK;
+}
+
+/*
+ * Next complete frame before the deadline: 1 with the body in dec.buf,
+ * 0 on timeout, ROM_E_IO.  Bytes read past the frame stay in link->rx.
+ */
+static int rom_next_frame(struct rom_link *link, uint64_t deadline_us)
+{
+	for (;;) {
+		while (link->rx_pos < link->rx_len) {
+			uint8_t b = link->rx[link->rx_pos++];
+
+			if (slip_feed(&link->dec, b) == SLIP_FRAME) {
+				trace(link, '<', link->dec.buf, link->dec.len);
+				return 1;
+			}
+		}
+
+		uint64_t now = link_now(link);
+		if (now >= deadline_us)
+			return 0;
+		uint64_t left = deadline_us - now;
+		int ms = left / 1000u > 3600000u ? 3600000 : (int)((left + 999u) / 1000u);
+		ssize_t n = link->tr->ops->read(link->tr->ctx, link->rx, sizeof(link->rx), ms);
+		if (n < 0) {
+			link->last_errno = (int)-n;
+			return ROM_E_IO;
+		}
+		link->rx_pos = 0;
+		link->rx_len = (size_t)n;
+	}
+}
+
+int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
+		   struct rom_reply *reply)
+{
+	struct rom_reply r;
+	unsigned long errors0 = link->dec.errors;
+	bool saw_bad = false, saw_good = false;
+	int rc;
+
+	/* *reply is written only with the matching reply */
+	while ((rc = rom_next_frame(link, deadline_us)) == 1) {
+		if (!rom_parse_reply(link->dec.buf, link->dec.len, &r)) {
+			link->malformed++;
+			link->frames_skipped++;
+			saw_bad = true;
+			continue;
+		}
+		saw_good = true;
+		if (r.op != op) {
+			link->frames_skipped++;
+			continue;
+		}
+		if (reply)
+			*reply = r;
+		return r.status == 0 ? ROM_OK : ROM_E_FAILED;
+	}
+	if (rc < 0)
+		return rc;
+	if ((saw_bad || link->dec.errors != errors0) && !saw_good)
+		return ROM_E_PROTO;
+	return ROM_E_TIMEOUT;
+}
+
+int rom_command(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+		uint32_t checksum, int timeout_ms, struct rom_reply *reply)
+{
+	int rc = rom_send(link, op, data, len, checksum);
+
+	if (rc != ROM_OK)
+		return rc;
+	return rom_wait_reply(link, op, deadline_after_ms(link, timeout_ms), reply);
+}
+
+/* 01 05: the ROM found the request malformed and did nothing. */
+static bool is_message_invalid(const struct rom_reply *r)
+{
+	return r->status == 1 && r->error == 0x05;
+}
+
+/*
+ * A command that may safely run twice: retried when the request or its reply
+ * was evidently lost or mangled.  The flush drops whatever is left of the
+ * failed exchange so a late reply cannot answer the next command.
+ */
+static int rom_command_idempotent(struct rom_link *link, uint8_t op, const uint8_t *data,
+				  size_t len, int timeout_ms, struct rom_reply *reply)
+{
+	int rc = ROM_E_TIMEOUT;
+
+	for (unsigned int attempt = 0; attempt <= link->retries; attempt++) {
+		if (attempt > 0) {
+			link->retried++;
+			rc = rom_link_flush(link);
+			if (rc != ROM_OK)
+				return rc;
+		}
+		rc = rom_command(link, op, data, len, 0, timeout_ms, reply);
+		if (rc == ROM_OK && attempt > 0)
+			return rom_link_drain(link, ROM_RETRY_SETTLE_MS);
+		if (rc == ROM_OK || rc == ROM_E_IO)
+			return rc;
+		if (rc == ROM_E_FAILED && !is_message_invalid(reply))
+			return rc;
+	}
+	return rc;
+}
+
+int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms)
+{
+	struct rom_reply reply;
+	uint8_t d[4];
+	int rc;
+
+	put_le32(d, addr);
+	rc = rom_command_idempotent(link, ROM_READ_REG, d, sizeof(d), timeout_ms, &reply);
+	if (rc == ROM_OK && value)
+		*value = reply.value;
+	return rc;
+}
+
+int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms)
+{
+	struct rom_reply reply;
+	uint8_t d[16];
+
+	put_le32(d, addr);
+	put_le32(d + 4, value);
+	put_le32(d + 8, 0xFFFFFFFFu); /* mask: all bits */
+	put_le32(d + 12, 0);          /* delay_us */
+	return rom_command_idempotent(link, ROM_WRITE_REG, d, sizeof(d), timeout_ms, &reply);
+}
+
+/*
+ * A command that must not run twice blindly (it may have acted even if its
+ * reply was lost), but may be resent when the ROM answered "message invalid":
+ * then it did nothing, and the usual cause is a byte lost on the wire.
+ */
+static int rom_command_resend_invalid(struct rom_link *link, uint8_t op, const uint8_t *data,
+				      size_t len, int timeout_ms, struct rom_reply *reply)
+{
+	struct rom_reply tmp;
+	int rc = ROM_E_TIMEOUT;
+
+	if (!reply)
+		reply = &tmp;
+	for (unsigned int attempt = 0; attempt <= link->retries; attempt++) {
+		if (attempt > 0) {
+			link->retried++;
+			rc = rom_link_flush(link);
+			if (rc != ROM_OK)
+				return rc;
+		}
+		rc = rom_command(link, op, data, len, 0, timeout_ms, reply);
+		if (rc != ROM_E_FAILED || !is_message_invalid(reply))
+			return rc;
+	}
+	return rc;
+}
+
+int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blocks,
+		    uint32_t block_size, uint32_t offset, int timeout_ms, struct rom_reply *reply)
+{
+	uint8_t d[16];
+
+	put_le32(d, erase_size);
+	put_le32(d + 4, num_blocks);
+	put_le32(d + 8, block_size);
+	put_le32(d + 12, offset);
+	return rom_command_resend_invalid(link, ROM_FLASH_BEGIN, d, sizeof(d), timeout_ms, reply);
+}
+
+int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_size,
+		       int timeout_ms, struct rom_reply *reply)
+{
+	uint8_t d[24];
+
+	put_le32(d, flash_id);
+	put_le32(d + 4, total_size);
+	put_le32(d + 8, 0x10000);  /* block */
+	put_le32(d + 12, 0x1000);  /* sector */
+	put_le32(d + 16, 0x100);   /* page */
+	put_le32(d + 20, 0xFFFF);  /* status mask */
+	return rom_command_resend_invalid(link, ROM_SPI_SET_PARAMS, d, sizeof(d), timeout_ms, reply);
+}
+
+int rom_flash_end(struct rom_link *link, bool run_user_code, int timeout_ms)
+{
+	uint8_t d[4];
+
+	put_le32(d, run_user_code ? 1 : 0);
+	return rom_command_resend_invalid(link, ROM_FLASH_END, d, sizeof(d), timeout_ms, NULL);
+}
+
+/* The SYNC payload: 07 07 12 20 and 32 x 55 for the ROM's auto-baud. */
+static void sync_payload(uint8_t d[36])
+{
+	d[0] = 0x07;
+	d[1] = 0x07;
+	d[2] = 0x12;
+	d[3] = 0x20;
+	memset(d + 4, 0x55, 32);
+}
+
+/* Wait for one SYNC reply with status 0; skips everything else. */
+static int wait_sync_reply(struct rom_link *link, uint64_t deadline_us)
+{
+	struct rom_reply r;
+	int rc;
+
+	for (;;) {
+		rc = rom_wait_reply(link, ROM_SYNC, deadline_us, &r);
+		if (rc == ROM_E_FAILED) {
+			/* an error frame carrying op 08 (sheet §11): not an answer */
+			link->frames_skipped++;
+			continue;
+		}
+		if (rc == ROM_OK) {
+			link->sync_value = r.value;
+			link->stub = r.value == 0;
+		}
+		return rc;
+	}
+}
+
+int rom_sync_frames(struct rom_link *link, int frames, int first_timeout_ms, int drain_ms,
+		    int *replies)
+{
+	uint8_t d[36];
+	uint64_t first_at, quiet_until, hard_stop;
+	int rc, n = 0;
+
+	if (replies)
+		*replies = 0;
+	sync_payload(d);
+	for (int i = 0; i < (frames > 0 ? frames : 1); i++) {
+		rc = rom_send(link, ROM_SYNC, d, sizeof(d), 0);
+		if (rc != ROM_OK)
+			return rc;
+	}
+	rc = wait_sync_reply(link, deadline_after_ms(link, first_timeout_ms));
+	if (rc != ROM_OK)
+		return rc;
+	n = 1;
+	first_at = link_now(link);
+	quiet_until = deadline_after_ms(link, drain_ms);
+	hard_stop = first_at + 8u * (uint64_t)(drain_ms > 0 ? drain_ms : 0) * 1000u;
+	/* The ROM answers a SYNC 8 times; stop at 8 or when the line goes quiet. */
+	while (n < ROM_SYNC_REPLIES && quiet_until > link_now(link)) {
+		rc = wait_sync_reply(link, quiet_until < hard_stop ? quiet_until : hard_stop);
+		if (rc == ROM_E_IO)
+			return rc;
+		if (rc != ROM_OK)
+			break;
+		n++;
+		quiet_until = deadline_after_ms(link, drain_ms);
+	}
+	if (replies)
+		*replies = n;
+	return ROM_OK;
+}
+
+int rom_sync(struct rom_link *link, int first_timeout_ms, int drain_ms, int *replies)
+{
+	return rom_sync_frames(link, 1, first_timeout_ms, drain_ms, replies);
+}

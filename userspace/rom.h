@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ESP8266 ROM loader commands: packets, checksum, replies, status words. */
+#ifndef ESPWIPE_ROM_H
+#define ESPWIPE_ROM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slip.h"
+#include "transport.h"
+
+/* Opcodes the ESP8266 ROM implements (sheet §2).  Nothing else is ever sent. */
+enum rom_op {
+	ROM_FLASH_BEGIN = 0x02,
+	ROM_FLASH_DATA = 0x03,
+	ROM_FLASH_END = 0x04,
+	ROM_MEM_BEGIN = 0x05,
+	ROM_MEM_END = 0x06,
+	ROM_MEM_DATA = 0x07,
+	ROM_SYNC = 0x08,
+	ROM_WRITE_REG = 0x09,
+	ROM_READ_REG = 0x0A,
+	ROM_SPI_SET_PARAMS = 0x0B, /* [?] sent only to lift the ROM's flash-size limit */
+};
+
+#define ROM_SYNC_VALUE 0x20120707u
+#define ROM_CHECKSUM_SEED 0xEF
+#define ROM_HEADER_LEN 8
+/* Largest request data: a MEM_DATA header plus esptool's 0x1800-byte block. */
+#define ROM_MAX_DATA (16 + 0x1800)
+/* The ESP8266 ROM sends one SYNC reply per SYNC this many times. */
+#define ROM_SYNC_REPLIES 8
+
+/* Result of a command, as the caller sees it. */
+enum rom_result {
+	ROM_OK = 0,
+	ROM_E_FAILED = -1,  /* ROM answered status 1; see reply.error */
+	ROM_E_TIMEOUT = -2, /* no matching reply in time */
+	ROM_E_IO = -3,      /* transport error (errno in link->last_errno) */
+	ROM_E_PROTO = -4,   /* malformed or oversize frames only */
+};
+
+struct rom_reply {
+	uint8_t op;
+	uint32_t value;
+	uint8_t status; /* 0 ok, 1 failed */
+	uint8_t error;  /* ROM error code when status != 0 */
+	uint8_t data[64];
+	size_t data_len; /* data before the 2 status bytes */
+};
+
+struct rom_link {
+	struct transport *tr;
+	struct slip_decoder dec;
+	int last_errno;
+	unsigned long frames_skipped; /* frames that were not the awaited reply */
+	unsigned long malformed;      /* frames that were not well-formed replies */
+	unsigned int retries;         /* extra tries of READ_REG/WRITE_REG (default 2) */
+	unsigned long retried;        /* how many such retries happened */
+	uint32_t sync_value;          /* value field of the last SYNC reply */
+	bool stub;                    /* that value was 0: a flasher stub, not the ROM */
+	/* bytes read from the transport but not yet fed to the decoder */
+	uint8_t rx[256];
+	size_t rx_pos, rx_len;
+};
+
+void rom_link_init(struct rom_link *link, struct transport *tr);
+/*
+ * Discard unread input: the transport's buffers, bytes read ahead and any
+ * partial frame.  The garbage and error counters are kept.  0 or ROM_E_IO.
+ */
+int rom_link_flush(struct rom_link *link);
+/* Bytes skipped outside frames so far (boot text, noise). */
+unsigned long rom_link_garbage(const struct rom_link *link);
+/*
+ * Let ms pass on the transport clock while reading: whatever arrives goes
+ * through the decoder (so garbage is counted) and complete frames are
+ * dropped.  A pause that keeps the input clean; never a sleep.  0 or ROM_E_IO.
+ */
+int rom_link_drain(struct rom_link *link, int ms);
+
+uint8_t rom_checksum(const uint8_t *data, size_t len);
+
+/* Build a request body (unescaped): returns length or 0 if it does not fit. */
+size_t rom_build_request(uint8_t op, const uint8_t *data, size_t len, uint32_t checksum,
+			 uint8_t *out, size_t cap);
+
+/*
+ * Parse a reply body; false if it is not a well-formed ROM reply (direction 1,
+ * length field consistent, at least 2 status bytes).
+ */
+bool rom_parse_reply(const uint8_t *body, size_t len, struct rom_reply *out);
+
+/* "message invalid", "checksum error", ... for the ROM's error byte. */
+const char *rom_error_str(uint8_t error);
+/*
+ * The failure of a reply in words: the ROM puts its code in the second
+ * status byte, a stub in the first (C0..C9, FF) with 0 in the second.
+ */
+const char *rom_reply_error_str(const struct rom_reply *reply);
+/* The two status bytes as esptool prints them ("0105", "C100"); buf >= 5. */
+void rom_status_hex(const struct rom_reply *reply, char buf[5]);
+const char *rom_op_name(uint8_t op);
+/* True for the opcodes in enum rom_op, the only ones ever sent. */
+bool rom_op_known(uint8_t op);
+/* "timed out", "I/O error", ... for an enum rom_result. */
+const char *rom_result_str(int result);
+
+/*
+ * Send a command and wait for the reply with direction 1 and the same op,
+ * skipping anything else (boot text, stale SYNC replies, error frames
+ * carrying another op).  ROM_E_FAILED leaves the status in *reply.
+ * timeout_ms is an overall deadline on the transport clock, however many
+ * frames are skipped.  reply may be NULL; it is written only when the
+ * matching reply came (ROM_OK or ROM_E_FAILED).  ROM_E_PROTO: the deadline
+ * passed and nothing but malformed frames (bad escapes, bad lengths) came.
+ */
+int rom_command(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+		uint32_t checksum, int timeout_ms, struct rom_reply *reply);
+/*
+ * The two halves of rom_command, for callers that want to do something while
+ * a long command runs (a progress bar during FLASH_BEGIN): send, then wait in
+ * slices with rom_wait_reply until it returns something else than
+ * ROM_E_TIMEOUT or their own deadline passes.  rom_send refuses opcodes
+ * outside enum rom_op (ROM_E_PROTO) and data above ROM_MAX_DATA.
+ */
+int rom_send(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+	     uint32_t checksum);
+int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
+		   struct rom_reply *reply);
+
+/*
+ * Convenience wrappers.  rom_read_reg and rom_write_reg are idempotent, so
+ * on a timeout, a malformed reply or a "message invalid" (05) answer (a
+ * request mangled on the wire) they flush the input and try again, up to
+ * link->retries more times; timeout_ms applies to each try.  The others
+ * (FLASH_BEGIN, SPI_SET_PARAMS, FLASH_END) are resent only after a 01 05
+ * answer, which means the ROM did nothing; a timeout or a mangled reply is
+ * returned as it is, since the command may have acted.
+ */
+#define ROM_DEFAULT_RETRIES 2
+/* After a retried command succeeds, late answers to the earlier tries are
+ * drained for this long so they cannot answer the next command. */
+#define ROM_RETRY_SETTLE_MS 20
+int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms);
+int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms);
+int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blocks,
+		    uint32_t block_size, uint32_t offset, int timeout_ms, struct rom_reply *reply);
+int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_size,
+		       int timeout_ms, struct rom_reply *reply);
+int rom_flash_end(struct rom_link *link, bool run_user_code, int timeout_ms);
+
+/*
+ * One SYNC: send it, wait first_timeout_ms for the first reply, then drain
+ * further SYNC replies for drain_ms without requiring them.  Returns ROM_OK
+ * and the number of replies seen in *replies.
+ * The drain ends drain_ms after the last reply, and at the latest
+ * 8 x drain_ms after the first one.  Any SYNC reply with status 0 counts;
+ * link->sync_value and link->stub record what answered (value 0 = stub).
+ * Without a reply: ROM_E_TIMEOUT (or ROM_E_PROTO if only malformed frames
+ * came), and *replies = 0.
+ */
+int rom_sync(struct rom_link *link, int first_timeout_ms, int drain_ms, int *replies);
+/*
+ * The same with `frames` SYNC frames sent back to back.  Right after a reset
+ * the ROM spends the first frame on measuring the baud rate and drops it
+ * (sheet §3, §11); two frames close together are answered 8 times, not 16,
+ * so sending two saves the first-reply timeout without extra replies.
+ */
+int rom_sync_frames(struct rom_link *link, int frames, int first_timeout_ms, int drain_ms,
+		    int *replies);
+
+#endif /* ESPWIPE_ROM_H */

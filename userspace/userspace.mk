@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The espwipe command.
+US_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/chip.c \
+	userspace/flashplan.c
+US_HOST_SRCS := userspace/port.c userspace/discovery.c userspace/output.c userspace/ops.c \
+	userspace/args.c
+US_SRCS := $(US_PROTO_SRCS) $(US_HOST_SRCS) userspace/cli.c
+US_LIBS := $(shell pkg-config --libs libudev json-c 2>/dev/null || echo -ludev -ljson-c)
+US_CFLAGS := $(shell pkg-config --cflags libudev json-c 2>/dev/null) -Iuserspace
+US_HDRS := $(wildcard userspace/*.h)
+
+US_OBJS := $(US_SRCS:%.c=$(BUILD)/obj/%.o)
+US_ASAN_OBJS := $(US_SRCS:%.c=$(ASAN)/obj/%.o)
+
+ALL_TARGETS += $(BUILD)/espwipe
+INSTALL_TARGETS += install-espwipe
+
+$(BUILD)/obj/userspace/%.o: userspace/%.c $(US_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) $(US_CFLAGS) -c $< -o $@
+
+$(ASAN)/obj/userspace/%.o: userspace/%.c $(US_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) $(US_CFLAGS) -c $< -o $@
+
+$(BUILD)/espwipe: $(US_OBJS)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(US_LIBS)
+
+$(ASAN)/espwipe: $(US_ASAN_OBJS)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(US_LIBS)
+
+.PHONY: install-espwipe
+install-espwipe: $(BUILD)/espwipe
+	install -D -m 0755 $(BUILD)/espwipe $(DESTDIR)$(PREFIX)/bin/espwipe
