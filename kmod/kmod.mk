@@ -109,7 +109,7 @@ $(KMOD_TEST_REL): kmod/tests/test_seq.c $(KMOD_SEQ_DEPS)
 
 check-kmod-seq: $(KMOD_TEST) $(KMOD_TEST_REL)
 	$(KMOD_TEST)
-	$(KMOD_TEST_REL) >/dev/null 2>&1 || { echo "kmod: release build of test_seq failed"; exit 1; }
+	$(KMOD_TEST_REL) >/dev/null 2>&1 || { echo "kmod: test_seq (release build) failed"; exit 1; }
 
 $(KMOD_FUZZ): kmod/tests/fuzz_seq.c $(KMOD_SEQ_DEPS)
 	@mkdir -p $(@D)

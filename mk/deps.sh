@@ -7,7 +7,7 @@ set -eu
 
 build="gcc make pkg-config libc6-dev libudev-dev libjson-c-dev libsystemd-dev"
 tests="libcmocka-dev python3 clang libclang-rt-dev"
-kernel="linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms kmod \
+kernel="linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms kmod perl openssl util-linux \
 qemu-system-x86 busybox-static cpio xz-utils zstd"
 interop="python3-serial python3-intelhex"
 

@@ -163,26 +163,7 @@ int chip_read_magic(struct rom_link *link, uint32_t *magic)
 
 int chip_flash_attach(struct rom_link *link)
 {
-	struct rom_reply reply;
-	int rc = ROM_E_TIMEOUT;
-
-	/*
-	 * erase_size 0 erases nothing; the ROM attaches and unlocks the flash.
-	 * Doing that twice is harmless, so unlike other FLASH_BEGINs it is
-	 * also retried after a timeout or a mangled reply.
-	 */
-	for (unsigned int attempt = 0; attempt <= link->retries; attempt++) {
-		if (attempt > 0) {
-			link->retried++;
-			rc = rom_link_flush(link);
-			if (rc != ROM_OK)
-				return rc;
-		}
-		rc = rom_flash_begin(link, 0, 0, 0x400, 0, CHIP_ATTACH_TIMEOUT_MS, &reply);
-		if (rc == ROM_OK || rc == ROM_E_IO || rc == ROM_E_FAILED)
-			return rc;
-	}
-	return rc;
+	return rom_flash_attach(link, CHIP_ATTACH_TIMEOUT_MS);
 }
 
 int chip_identify(struct rom_link *link, uint32_t baud, struct chip_info *info)

@@ -60,10 +60,10 @@ int connect_rom(struct rom_link *link, const struct reset_hook *reset,
 			int frames = round == 0 ? 2 : 1;
 
 			res->syncs_sent += frames;
-			rc = rom_sync_frames(link, frames, p->sync_timeout_ms, p->drain_ms, &replies);
+			rc = rom_sync_frames(link, frames, p->sync_timeout_ms, p->drain_ms, &replies,
+					     &res->synced_at_us);
 			if (rc == ROM_OK) {
 				res->replies = replies;
-				res->synced_at_us = link->tr->ops->now_us(link->tr->ctx);
 				res->stub = link->stub;
 				goto out;
 			}

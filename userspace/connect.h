@@ -30,7 +30,7 @@ struct connect_result {
 	int attempts_used;    /* 1-based attempt that synced */
 	int syncs_sent;
 	int replies;          /* SYNC replies counted on the successful round */
-	uint64_t synced_at_us;
+	uint64_t synced_at_us;  /* first SYNC reply of the successful round */
 	unsigned long garbage_bytes; /* boot text and noise skipped */
 	bool stub;            /* the SYNC replies carried value 0: a stub answered */
 };

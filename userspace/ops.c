@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chip.h"
 #include "connect.h"
@@ -98,6 +99,14 @@ static void fmt_size(uint32_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu32 " MiB", bytes >> 20);
 	else
 		snprintf(buf, len, "%" PRIu32 " KiB", bytes >> 10);
+}
+
+static double wall_time_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- port selection ---- */
@@ -244,6 +253,10 @@ static int do_connect(struct session *s)
 	json_object_object_add(f, "replies", json_object_new_int(res.replies));
 	json_object_object_add(f, "reset", json_object_new_string(reset_method_name(s->port.used)));
 	json_object_object_add(f, "ms", json_object_new_double((double)(res.synced_at_us - s->t0) / 1000.0));
+	/* wall-clock time of the first SYNC reply, for measuring from process start */
+	json_object_object_add(f, "synced_time",
+			       json_object_new_double(wall_time_s() -
+						      (double)(port_now_us() - res.synced_at_us) / 1e6));
 	out_event(s->out, "synced", f, "Synced with the ROM loader (attempt %d, %d SYNC replies)",
 		  res.attempts_used, res.replies);
 	out_debug(s->out, "reset method used: %s; %lu garbage bytes skipped", reset_method_name(s->port.used),

@@ -339,65 +339,18 @@ static bool is_message_invalid(const struct rom_reply *r)
 }
 
 /*
- * A command that may safely run twice: retried when the request or its reply
- * was evidently lost or mangled.  The flush drops whatever is left of the
- * failed exchange so a late reply cannot answer the next command.
+ * Send a command, resending it when the exchange evidently went wrong.
+ *
+ * Every command is resent after "message invalid" (01 05): the ROM did
+ * nothing, and the usual cause is a byte lost on the wire.  An idempotent
+ * command (a register access, a FLASH_BEGIN that erases nothing) is also
+ * resent after a timeout or a mangled reply; one that may have acted even
+ * though its reply was lost is not.  The flush drops what is left of the
+ * failed exchange, and after a successful resend a short drain swallows a
+ * late answer to the earlier try so it cannot answer the next command.
  */
-static int rom_command_idempotent(struct rom_link *link, uint8_t op, const uint8_t *data,
-				  size_t len, int timeout_ms, struct rom_reply *reply)
-{
-	int rc = ROM_E_TIMEOUT;
-
-	for (unsigned int attempt = 0; attempt <= link->retries; attempt++) {
-		if (attempt > 0) {
-			link->retried++;
-			rc = rom_link_flush(link);
-			if (rc != ROM_OK)
-				return rc;
-		}
-		rc = rom_command(link, op, data, len, 0, timeout_ms, reply);
-		if (rc == ROM_OK && attempt > 0)
-			return rom_link_drain(link, ROM_RETRY_SETTLE_MS);
-		if (rc == ROM_OK || rc == ROM_E_IO)
-			return rc;
-		if (rc == ROM_E_FAILED && !is_message_invalid(reply))
-			return rc;
-	}
-	return rc;
-}
-
-int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms)
-{
-	struct rom_reply reply;
-	uint8_t d[4];
-	int rc;
-
-	put_le32(d, addr);
-	rc = rom_command_idempotent(link, ROM_READ_REG, d, sizeof(d), timeout_ms, &reply);
-	if (rc == ROM_OK && value)
-		*value = reply.value;
-	return rc;
-}
-
-int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms)
-{
-	struct rom_reply reply;
-	uint8_t d[16];
-
-	put_le32(d, addr);
-	put_le32(d + 4, value);
-	put_le32(d + 8, 0xFFFFFFFFu); /* mask: all bits */
-	put_le32(d + 12, 0);          /* delay_us */
-	return rom_command_idempotent(link, ROM_WRITE_REG, d, sizeof(d), timeout_ms, &reply);
-}
-
-/*
- * A command that must not run twice blindly (it may have acted even if its
- * reply was lost), but may be resent when the ROM answered "message invalid":
- * then it did nothing, and the usual cause is a byte lost on the wire.
- */
-static int rom_command_resend_invalid(struct rom_link *link, uint8_t op, const uint8_t *data,
-				      size_t len, int timeout_ms, struct rom_reply *reply)
+static int rom_command_retried(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+			       int timeout_ms, bool idempotent, struct rom_reply *reply)
 {
 	struct rom_reply tmp;
 	int rc = ROM_E_TIMEOUT;
@@ -412,10 +365,41 @@ static int rom_command_resend_invalid(struct rom_link *link, uint8_t op, const u
 				return rc;
 		}
 		rc = rom_command(link, op, data, len, 0, timeout_ms, reply);
-		if (rc != ROM_E_FAILED || !is_message_invalid(reply))
+		if (rc == ROM_OK && attempt > 0 && idempotent)
+			return rom_link_drain(link, ROM_RETRY_SETTLE_MS);
+		if (rc == ROM_OK || rc == ROM_E_IO)
+			return rc;
+		if (rc == ROM_E_FAILED && !is_message_invalid(reply))
+			return rc;
+		if (!idempotent && rc != ROM_E_FAILED)
 			return rc;
 	}
 	return rc;
+}
+
+int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms)
+{
+	struct rom_reply reply;
+	uint8_t d[4];
+	int rc;
+
+	put_le32(d, addr);
+	rc = rom_command_retried(link, ROM_READ_REG, d, sizeof(d), timeout_ms, true, &reply);
+	if (rc == ROM_OK && value)
+		*value = reply.value;
+	return rc;
+}
+
+int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms)
+{
+	struct rom_reply reply;
+	uint8_t d[16];
+
+	put_le32(d, addr);
+	put_le32(d + 4, value);
+	put_le32(d + 8, 0xFFFFFFFFu); /* mask: all bits */
+	put_le32(d + 12, 0);          /* delay_us */
+	return rom_command_retried(link, ROM_WRITE_REG, d, sizeof(d), timeout_ms, true, &reply);
 }
 
 int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blocks,
@@ -427,7 +411,19 @@ int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blo
 	put_le32(d + 4, num_blocks);
 	put_le32(d + 8, block_size);
 	put_le32(d + 12, offset);
-	return rom_command_resend_invalid(link, ROM_FLASH_BEGIN, d, sizeof(d), timeout_ms, reply);
+	return rom_command_retried(link, ROM_FLASH_BEGIN, d, sizeof(d), timeout_ms, false, reply);
+}
+
+int rom_flash_attach(struct rom_link *link, int timeout_ms)
+{
+	uint8_t d[16];
+
+	/* erase_size 0 erases nothing: the ROM only attaches and unlocks the flash */
+	put_le32(d, 0);
+	put_le32(d + 4, 0);
+	put_le32(d + 8, 0x400);
+	put_le32(d + 12, 0);
+	return rom_command_retried(link, ROM_FLASH_BEGIN, d, sizeof(d), timeout_ms, true, NULL);
 }
 
 int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_size,
@@ -441,7 +437,7 @@ int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_
 	put_le32(d + 12, 0x1000);  /* sector */
 	put_le32(d + 16, 0x100);   /* page */
 	put_le32(d + 20, 0xFFFF);  /* status mask */
-	return rom_command_resend_invalid(link, ROM_SPI_SET_PARAMS, d, sizeof(d), timeout_ms, reply);
+	return rom_command_retried(link, ROM_SPI_SET_PARAMS, d, sizeof(d), timeout_ms, false, reply);
 }
 
 int rom_flash_end(struct rom_link *link, bool run_user_code, int timeout_ms)
@@ -449,7 +445,7 @@ int rom_flash_end(struct rom_link *link, bool run_user_code, int timeout_ms)
 	uint8_t d[4];
 
 	put_le32(d, run_user_code ? 1 : 0);
-	return rom_command_resend_invalid(link, ROM_FLASH_END, d, sizeof(d), timeout_ms, NULL);
+	return rom_command_retried(link, ROM_FLASH_END, d, sizeof(d), timeout_ms, false, NULL);
 }
 
 /* The SYNC payload: 07 07 12 20 and 32 x 55 for the ROM's auto-baud. */
@@ -484,7 +480,7 @@ static int wait_sync_reply(struct rom_link *link, uint64_t deadline_us)
 }
 
 int rom_sync_frames(struct rom_link *link, int frames, int first_timeout_ms, int drain_ms,
-		    int *replies)
+		    int *replies, uint64_t *first_reply_us)
 {
 	uint8_t d[36];
 	uint64_t first_at, quiet_until, hard_stop;
@@ -503,6 +499,8 @@ int rom_sync_frames(struct rom_link *link, int frames, int first_timeout_ms, int
 		return rc;
 	n = 1;
 	first_at = link_now(link);
+	if (first_reply_us)
+		*first_reply_us = first_at;
 	quiet_until = deadline_after_ms(link, drain_ms);
 	hard_stop = first_at + 8u * (uint64_t)(drain_ms > 0 ? drain_ms : 0) * 1000u;
 	/* The ROM answers a SYNC 8 times; stop at 8 or when the line goes quiet. */
@@ -522,5 +520,5 @@ int rom_sync_frames(struct rom_link *link, int frames, int first_timeout_ms, int
 
 int rom_sync(struct rom_link *link, int first_timeout_ms, int drain_ms, int *replies)
 {
-	return rom_sync_frames(link, 1, first_timeout_ms, drain_ms, replies);
+	return rom_sync_frames(link, 1, first_timeout_ms, drain_ms, replies, NULL);
 }

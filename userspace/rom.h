@@ -147,6 +147,8 @@ int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int time
 int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms);
 int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blocks,
 		    uint32_t block_size, uint32_t offset, int timeout_ms, struct rom_reply *reply);
+/* FLASH_BEGIN(0, 0, 0x400, 0): attach and unlock the flash, erase nothing; retried. */
+int rom_flash_attach(struct rom_link *link, int timeout_ms);
 int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_size,
 		       int timeout_ms, struct rom_reply *reply);
 int rom_flash_end(struct rom_link *link, bool run_user_code, int timeout_ms);
@@ -167,8 +169,10 @@ int rom_sync(struct rom_link *link, int first_timeout_ms, int drain_ms, int *rep
  * the ROM spends the first frame on measuring the baud rate and drops it
  * (sheet §3, §11); two frames close together are answered 8 times, not 16,
  * so sending two saves the first-reply timeout without extra replies.
+ * *first_reply_us (if not NULL) is when the first reply arrived: the moment
+ * the ROM was known to be in sync, before the extra replies were drained.
  */
 int rom_sync_frames(struct rom_link *link, int frames, int first_timeout_ms, int drain_ms,
-		    int *replies);
+		    int *replies, uint64_t *first_reply_us);
 
 #endif /* ESPWIPE_ROM_H */

@@ -23,6 +23,7 @@ void emu_config_defaults(struct emu_config *cfg)
 	cfg->jedec_id = 0x1640EF;
 	cfg->flash_size = 0;
 	cfg->crystal_mhz = 26;
+	cfg->magic = 0xFFF0C101u; /* ESP8266 and ESP8285 */
 	cfg->flash_prefill = false;
 
 	cfg->rom_flash_limit = 4u << 20;
@@ -218,6 +219,7 @@ static const struct opt opts[] = {
 	{ "jedec", O_U32, F(jedec_id), "flash JEDEC id as RDID puts it in W0 (cap<<16|type<<8|mfr)" },
 	{ "flash-size", O_SIZE, F(flash_size), "flash bytes (4M, 512K, ...); 0 = from jedec" },
 	{ "crystal", O_U32, F(crystal_mhz), "crystal MHz, 26 or 40" },
+	{ "magic", O_U32, F(magic), "chip magic at 0x40001000 (0xFFF0C101; e.g. 0x00F01D83 = ESP32)" },
 	{ "flash-prefill", O_BOOL, F(flash_prefill), "start with non-blank firmware contents" },
 	{ "rom-flash-limit", O_SIZE, F(rom_flash_limit), "ROM chip_size: FLASH_BEGIN beyond fails [?]" },
 	{ "spi-set-params", O_BOOL, F(spi_set_params), "0x0B accepted and sets chip_size [?]" },

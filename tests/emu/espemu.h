@@ -45,6 +45,7 @@ struct emu_config {
 	uint32_t jedec_id;        /* W0 layout: cap<<16 | type<<8 | mfr */
 	uint32_t flash_size;      /* bytes, 1..16 MiB; 0 = derived from jedec_id */
 	unsigned int crystal_mhz; /* 26 or 40 */
+	uint32_t magic;           /* value at 0x40001000; another chip family's to test refusal */
 	bool flash_prefill;       /* start with non-blank "firmware" contents */
 
 	/* ROM loader behaviour */

@@ -79,7 +79,7 @@ uint32_t regs_read(struct emu *e, uint32_t addr, uint64_t t_us)
 
 	(void)t_us;
 	if (addr == REG_MAGIC)
-		return EMU_MAGIC_VALUE;
+		return e->cfg.magic;
 	if (addr >= REG_EFUSE0 && addr < REG_EFUSE0 + 16 && !(addr & 3)) {
 		uint32_t r[4];
 

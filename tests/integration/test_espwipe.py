@@ -127,6 +127,16 @@ def test_human_output_and_hard_reset_without_lines():
     assert rep["mode"] == "app"
 
 
+def test_esp32_is_refused_by_name():
+    with Emu(magic="0x00F01D83", time_scale=FAST) as emu:
+        r = run_espwipe(["erase", "-p", emu.pty, "--reset", "none"])
+        rep = emu.stop()
+    assert r.code == 6, (r.code, r.stderr)
+    assert "ESP32" in r.final()["error"] and "0x00f01d83" in r.final()["error"], r.final()["error"]
+    assert rep["stats"]["sector_erases"] == 0 and rep["flash"]["blank"] is False
+    assert_only_rom_ops(rep)
+
+
 # ---- region erase ----
 
 def merge_ranges(ranges):
@@ -293,6 +303,46 @@ def test_bootloader_command_stays_in_loader():
         rep = emu.stop()
     assert r.code == 0, r.stderr
     assert rep["mode"] == "loader"
+
+
+def fake_sysfs(tmp, pty, writable=True):
+    """A sysfs tree with the module's attributes for this pty (ESPWIPE_SYSFS)."""
+    name = os.path.basename(os.path.realpath(pty))
+    dev = os.path.join(tmp, "class", "tty", name, "device")
+    os.makedirs(dev)
+    for attr in ("enter_bootloader", "reset"):
+        path = os.path.join(dev, attr)
+        open(path, "w").close()
+        os.chmod(path, 0o200 if writable else 0o000)
+    with open(os.path.join(dev, "bootloader_sequence"), "w") as f:
+        f.write("U0,1|W0.1|U1,0|W0.05|U0,0\n")
+    return dev
+
+
+def test_auto_uses_the_module_attribute():
+    with Emu(time_scale=FAST) as emu:
+        dev = fake_sysfs(emu.tmp + "/sys", emu.pty)
+        env = dict(os.environ, ESPWIPE_SYSFS=emu.tmp + "/sys")
+        r = run_espwipe(["info", "-p", emu.pty, "-v"], env=env)
+        emu.stop()
+    assert r.code == 0, r.stderr
+    assert r.of("synced")[0]["reset"] == "sysfs"
+    assert r.final()["reset_method"] == "sysfs"  # the hard reset used `reset` too
+    with open(os.path.join(dev, "enter_bootloader")) as f:
+        assert f.read() == "1"
+    with open(os.path.join(dev, "reset")) as f:
+        assert f.read() == "1"
+
+
+def test_sysfs_forced_without_module_fails_clearly():
+    with Emu(time_scale=FAST) as emu:
+        env = dict(os.environ, ESPWIPE_SYSFS=emu.tmp + "/nosys")
+        r = run_espwipe(["erase", "-p", emu.pty, "--reset", "sysfs"], env=env)
+        rep = emu.stop()
+    assert r.code == 3, (r.code, r.stderr)
+    assert "enter_bootloader is missing" in r.final()["error"]
+    assert "modprobe espwipe" in r.of("error")[0]["hint"]
+    assert rep["stats"]["sector_erases"] == 0
 
 
 # ---- port and usage errors ----

@@ -129,6 +129,14 @@ const char *emu_mode_name(enum emu_mode m)
 	return (unsigned int)m < 5 ? names[m] : "?";
 }
 
+void emu_get_stats(const struct emu *e, struct emu_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->resets = e->resets;
+	st->boots_loader = e->boots_loader;
+	st->boots_app = e->boots_app;
+}
+
 size_t emu_line_events(const struct emu *e, const struct emu_line_event **ev)
 {
 	*ev = e->ev;

@@ -4,13 +4,17 @@
  * as a FunctionFS function inside the QEMU test guest.
  *
  *   espbridge --chip ch340|cp2102 --ffs DIR --report FILE [--ready FILE]
- *             [--ctrl-delay-us N] [key=value ...]   (emulator options, see espemu --help)
+ *             [--status FILE] [--ctrl-delay-us N]
+ *             [key=value ...]          (emulator options, see espemu --help)
  *
  * Vendor control requests on ep0 are answered as the chip would (see
  * bridge_chip.c) and logged with CLOCK_MONOTONIC timestamps; modem-control
  * requests become emu_set_lines(), baud requests emu_set_baud(), bulk OUT
  * bytes emu_rx() and the emulator's output goes to bulk IN.  SIGUSR1 writes
- * the JSON report, SIGTERM writes it and exits.  --ctrl-delay-us delays the
+ * the JSON report, SIGTERM writes it and exits.  --status keeps a one-line
+ * summary in FILE, rewritten whenever it changes, so the guest scripts can
+ * wait for an event (a line state, a command) instead of sleeping.
+ * --ctrl-delay-us delays the
  * status stage of every modem-control request (a slow bridge or hub: used
  * to prove the timing checks can fail).
  */
@@ -49,8 +53,9 @@ struct line_entry {
 
 struct bridge {
 	enum bridge_chip chip;
-	const char *ffs_dir, *report_path, *ready_path;
-	int ep0, ep_in, ep_out;
+	const char *ffs_dir, *report_path, *ready_path, *status_path;
+	int ep0, ep_in, ep_out, status_fd;
+	char status[160];     /* last text written to status_fd */
 	unsigned int ctrl_delay_us;
 
 	pthread_mutex_t lock; /* everything below */
@@ -240,6 +245,29 @@ static int write_report(struct bridge *b)
 	return 0;
 }
 
+/* ---- status file (called with the lock held) ---- */
+
+static void update_status(struct bridge *b)
+{
+	struct emu_stats st;
+	char text[sizeof(b->status)];
+	int n;
+
+	if (b->status_fd < 0)
+		return;
+	emu_get_stats(b->emu, &st);
+	n = snprintf(text, sizeof(text),
+		     "lines=%zu dtr=%d rts=%d mode=%s sync=%lu flash_begin=%lu erases=%lu\n",
+		     b->n_lines, b->st.dtr, b->st.rts, emu_mode_name(emu_mode(b->emu)),
+		     st.sync_frames, st.commands[0x02], st.sector_erases + st.block_erases +
+		     st.chip_erases);
+	if (n <= 0 || (size_t)n >= sizeof(text) || !strcmp(text, b->status))
+		return;
+	memcpy(b->status, text, (size_t)n + 1);
+	if (pwrite(b->status_fd, text, (size_t)n, 0) != n || ftruncate(b->status_fd, n))
+		perror("espbridge: status");
+}
+
 /* ---- ep0 ---- */
 
 static void log_request(struct bridge *b, uint64_t t, const struct bridge_setup *s,
@@ -302,6 +330,7 @@ static void handle_setup(struct bridge *b, const struct usb_ctrlrequest *c, uint
 	}
 	if (fx.baud_changed)
 		emu_set_baud(b->emu, b->st.baud, emu_clock(b, t));
+	update_status(b);
 	pthread_cond_signal(&b->wake);
 	pthread_mutex_unlock(&b->lock);
 
@@ -378,6 +407,7 @@ static void *bulk_out_thread(void *arg)
 		pthread_mutex_lock(&b->lock);
 		b->bytes_out += (uint64_t)n;
 		emu_rx(b->emu, buf, (size_t)n, emu_clock(b, now_us()));
+		update_status(b);
 		pthread_cond_signal(&b->wake);
 		pthread_mutex_unlock(&b->lock);
 	}
@@ -395,6 +425,7 @@ static void *bulk_in_thread(void *arg)
 		size_t n;
 
 		emu_advance(b->emu, t);
+		update_status(b);
 		n = emu_tx(b->emu, buf, sizeof(buf), t);
 		if (n) {
 			ssize_t w;
@@ -457,7 +488,8 @@ static int open_ep(const struct bridge *b, const char *name, int flags)
 static void usage(FILE *f)
 {
 	fputs("usage: espbridge --chip ch340|cp2102 --ffs DIR --report FILE [--ready FILE]\n"
-	      "                 [--ctrl-delay-us N] [key=value ...]   (emulator options:)\n", f);
+	      "                 [--status FILE] [--ctrl-delay-us N]\n"
+	      "                 [key=value ...]   (emulator options:)\n", f);
 	emu_config_help(f);
 }
 
@@ -469,12 +501,13 @@ static int parse_args(struct bridge *b, struct emu_config *cfg, int argc, char *
 		{ "report", required_argument, NULL, 'o' },
 		{ "ready", required_argument, NULL, 'r' },
 		{ "ctrl-delay-us", required_argument, NULL, 'd' },
+		{ "status", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "c:f:o:r:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:o:r:d:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (bridge_chip_parse(optarg, &b->chip)) {
@@ -490,6 +523,9 @@ static int parse_args(struct bridge *b, struct emu_config *cfg, int argc, char *
 			break;
 		case 'r':
 			b->ready_path = optarg;
+			break;
+		case 's':
+			b->status_path = optarg;
 			break;
 		case 'd':
 			b->ctrl_delay_us = (unsigned int)strtoul(optarg, NULL, 0);
@@ -533,6 +569,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	b.chip = BRIDGE_CH340;
+	b.status_fd = -1;
 	emu_config_defaults(&cfg);
 	if (parse_args(&b, &cfg, argc, argv))
 		return 2;
@@ -558,6 +595,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (b.status_path) {
+		b.status_fd = open(b.status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (b.status_fd < 0) {
+			perror("espbridge: status file");
+			return 1;
+		}
+		update_status(&b);
+	}
 	b.ep0 = open_ep(&b, "ep0", O_RDWR);
 	if (b.ep0 < 0 || write_descriptors(&b))
 		return 1;

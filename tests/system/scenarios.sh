@@ -78,9 +78,9 @@ gadget_up() {
 	ln -s $g/functions/ffs.$name $g/configs/c.1/ffs.$name
 	mkdir -p /ffs/$name
 	mount -t functionfs $name /ffs/$name || return 1
-	rm -f /tmp/$name.ready /tmp/$name.json
+	rm -f /tmp/$name.ready /tmp/$name.json /tmp/$name.status
 	espbridge --chip $chip --ffs /ffs/$name --report /tmp/$name.json \
-		--ready /tmp/$name.ready "$@" 2> /tmp/$name.err &
+		--ready /tmp/$name.ready --status /tmp/$name.status "$@" 2> /tmp/$name.err &
 	eval "BPID_$name=$!"
 	wait_for "test -e /tmp/$name.ready" 250 || { cat /tmp/$name.err; return 1; }
 	echo $udc > $g/UDC || return 1
@@ -108,6 +108,12 @@ gadget_down() {
 	umount /ffs/$name 2> /dev/null
 	rm -f $g/configs/c.1/ffs.$name
 	rmdir $g/configs/c.1 $g/functions/ffs.$name $g/strings/0x409 $g 2> /dev/null
+}
+
+# bridge_wait NAME REGEX TRIES: wait until the bridge's status line matches
+# (fields: lines= dtr= rts= mode= sync= flash_begin= erases=).
+bridge_wait() {
+	wait_for "grep -qE '$2' /tmp/$1.status" "$3"
 }
 
 # bridge_snapshot NAME TAG: report now, the bridge keeps running.
@@ -323,7 +329,9 @@ s_kmod_unplug() {
 	a=$(attr_of $TTY_b0)
 	wait_attr $TTY_b0 || fail "no $a"
 	writer_bg "$SEQ_LONG" "$a" /tmp/w1
-	sleep 0.5
+	# in the 2 s hold after the first step
+	bridge_wait b0 'dtr=0 rts=1' 250 || fail "the sequence did not start"
+	sleep 0.1
 	t_unplug=$(now_us)
 	echo "" > $CFG/b0/UDC
 	wait $WPID
@@ -345,7 +353,8 @@ s_kmod_rmmod() {
 	a=$(attr_of $TTY_b0)
 	wait_attr $TTY_b0 || fail "no $a"
 	writer_bg "$SEQ_LONG" "$a" /tmp/w1
-	sleep 0.5
+	bridge_wait b0 'dtr=0 rts=1' 250 || fail "the sequence did not start"
+	sleep 0.1
 	t0=$(now_us)
 	rmmod espwipe || fail "rmmod failed"
 	t1=$(now_us)
@@ -457,8 +466,9 @@ s_espwipe_unplug() {
 		echo "$? $(ttylines now)" > /tmp/ew.rc
 	) &
 	pid=$!
-	# wait until the chip is erasing: the bridge has seen the tool's traffic for a while
-	sleep 3
+	# the erase starts with FLASH_BEGIN and takes seconds on this slow flash
+	bridge_wait b0 'flash_begin=[1-9]' 1500 || fail "the tool never started an erase"
+	sleep 0.2
 	t_unplug=$(now_us)
 	echo "" > $CFG/b0/UDC
 	wait $pid
