@@ -31,6 +31,9 @@ echo "== espwipe erase --verify -p $tmp/ttyESP0"
 rc=0
 ESPEMU_LINES_SOCKET="$tmp/lines" LD_PRELOAD="$PWD/$B/libespemu-lines.so" \
 	"$B/espwipe" erase --verify -p "$tmp/ttyESP0" ${DEMO_ARGS:-} || rc=$?
+# The hard reset has just released EN: give the emulated chip the ~31 ms it
+# needs to boot its application before asking for its state.
+sleep 0.2
 kill -TERM "$emu_pid"
 wait "$emu_pid" || true
 emu_pid=

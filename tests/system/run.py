@@ -479,7 +479,8 @@ def main():
         print('guest (%s, %s) ran %.1f s, exit %d; console: %s' % (args.group, clock, secs, rc,
                                                                    console))
     if not os.path.exists(results):
-        print('FAIL guest: no results file')
+        hint = ' (qemu-system-x86_64 missing? apt-get install qemu-system-x86)' if rc == 127 else ''
+        print('FAIL guest: no results file%s' % hint)
         print('0 passed, 1 failed')
         return 1
     scns, booted, done, stray = parse_records(results)

@@ -27,6 +27,7 @@ SEQ_LONG="U0,1|W2|U1,0|W0.05|U0,0"
 EMU_FAST="time-scale=50 flash-prefill=1"
 # Slow flash (an erase of several seconds) to unplug in the middle of.
 EMU_SLOW="time-scale=1 erase-slowdown=4 flash-prefill=1"
+EMU_REAL="time-scale=1 flash-size=1M jedec=0x1440ef flash-prefill=1"
 BAD_DMESG="Oops|WARNING|BUG|lockdep|circular|tty_port_close_start"
 
 out() { echo "$*" > "$OUT"; }
@@ -482,15 +483,16 @@ s_espwipe_unplug() {
 }
 
 # N boards wiped in parallel (chips alternate); facts give the wall time.
+# The optional third argument replaces the emulator options.
 s_espwipe_parallel() {
-	local n=$1 reset=$2 i pids= chip t0 t1 rc
+	local n=$1 reset=$2 emu_opts=${3:-$EMU_FAST} i pids= chip t0 t1 rc
 	need_espwipe || return
 	[ $reset = sysfs ] && { need_kmod || return; }
 	i=0
 	while [ $i -lt $n ]; do
 		chip=ch340
 		[ $((i % 2)) = 1 ] && chip=cp2102
-		gadget_up p$i $chip dummy_udc.$i $EMU_FAST || fail "gadget p$i did not come up"
+		gadget_up p$i $chip dummy_udc.$i $emu_opts || fail "gadget p$i did not come up"
 		[ $reset = sysfs ] && { wait_attr $(eval echo \$TTY_p$i) || fail "no attribute on p$i"; }
 		i=$((i + 1))
 	done
@@ -584,8 +586,10 @@ run_group() {
 				scenario bench-$chip-$path-load s_bench_holds $chip $path 1 ${BENCH_REPS:-25}
 			done
 		done
-		scenario bench-wipe1 s_espwipe_parallel 1 sysfs
-		scenario bench-wipe4 s_espwipe_parallel 4 sysfs
+		# real erase timing (1 MiB: 32 sector + 14 block erases, 3.5 s):
+		# what a lab sees, rather than the guest's CPU time for the protocol
+		scenario bench-wipe1 s_espwipe_parallel 1 sysfs "$EMU_REAL"
+		scenario bench-wipe4 s_espwipe_parallel 4 sysfs "$EMU_REAL"
 		;;
 	*)
 		out "@@ERROR unknown group '$1'"

@@ -43,7 +43,7 @@ ALL_TARGETS += $(SYS_BRIDGE) $(SYS_TTYLINES)
 CHECK_TARGETS += check-system
 BENCH_TARGETS += bench-system
 
-.PHONY: check-system check-system-unit bench-system system-initrd system-optional
+.PHONY: check-system check-system-unit bench-system system-initrd
 
 $(SYS_OUT):
 	mkdir -p $@
@@ -65,30 +65,27 @@ check-system-unit: $(SYS_UNIT)
 	$(SYS_UNIT)
 	$(SYS_PY) $(SYS_DIR)/test_run.py
 
-# Build the tool and the module if their fragments can; failure only means
-# their scenarios SKIP, so it is reported, not fatal.
-system-optional:
-	@$(MAKE) --no-print-directory $(SYS_ESPWIPE) > $(SYS_OUT)/build-espwipe.log 2>&1 || \
-		echo "check-system: $(SYS_ESPWIPE) did not build (see $(SYS_OUT)/build-espwipe.log); its scenarios will SKIP"
-	@$(MAKE) --no-print-directory module > $(SYS_OUT)/build-kmod.log 2>&1 || \
-		echo "check-system: 'make module' failed (see $(SYS_OUT)/build-kmod.log); module scenarios will SKIP"
-
-# Always repacked (a second): picks up whichever optional parts exist now.
-system-initrd: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) | $(SYS_OUT)
-	@test -n "$(SYS_KVER)" || { echo "check-system: no Debian kernel in /lib/modules + /boot (apt-get install linux-image-amd64)"; exit 1; }
+# The tool and the module, when their fragments define them (this fragment is
+# included after theirs), are ordinary prerequisites, so one make builds them
+# once even under -j.  Without them their scenarios SKIP.
+SYS_OPT_DEPS := $(if $(KMOD_KO),$(KMOD_KO)) \
+	$(if $(filter $(BUILD)/espwipe,$(ALL_TARGETS)),$(BUILD)/espwipe)
+SYS_MKINITRD = @test -n "$(SYS_KVER)" || { echo "tests/system: no Debian kernel in /lib/modules + /boot (apt-get install linux-image-amd64)"; exit 1; }; \
 	sh $(SYS_DIR)/mkinitramfs.sh $(SYS_INITRD) $(SYS_KVER) $(SYS_BRIDGE) $(SYS_TTYLINES) \
 		$(SYS_ESPWIPE) $(SYS_KMOD)
+SYS_RUN = $(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) \
+	--timeout $(SYS_TIMEOUT) --out $(SYS_OUT)
 
-check-system: check-system-unit | $(SYS_OUT)
-	@$(MAKE) --no-print-directory system-optional
-	@$(MAKE) --no-print-directory system-initrd
-	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) --group check \
-		--timeout $(SYS_TIMEOUT) --out $(SYS_OUT) $(if $(SYS_ONLY),--only '$(SYS_ONLY)')
+# Repacked every time (a second): takes whichever optional parts exist now.
+system-initrd: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) | $(SYS_OUT)
+	$(SYS_MKINITRD)
 
-bench-system: | $(SYS_OUT)
-	@$(MAKE) --no-print-directory system-optional
-	@$(MAKE) --no-print-directory system-initrd
-	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) --group bench \
-		--timeout $(SYS_TIMEOUT) --out $(SYS_OUT)
-	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(SYS_INITRD) --group bench \
-		--timeout $(SYS_TIMEOUT) --out $(SYS_OUT) --realtime
+check-system: check-system-unit $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) $(SYS_OPT_DEPS) \
+		| $(SYS_OUT)
+	$(SYS_MKINITRD)
+	$(SYS_RUN) --group check $(if $(SYS_ONLY),--only '$(SYS_ONLY)')
+
+bench-system: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) $(SYS_OPT_DEPS) | $(SYS_OUT)
+	$(SYS_MKINITRD)
+	$(SYS_RUN) --group bench
+	$(SYS_RUN) --group bench --realtime
