@@ -20,9 +20,15 @@ include mk/flags.mk
 -include tests/unit/unit.mk
 -include tests/cli/cli.mk
 -include tests/integration/integration.mk
+-include udev/udev.mk
 -include tests/bench/bench.mk
+-include mk/install.mk
+-include mk/deb.mk
 -include kmod/kmod.mk
+-include tests/fuzz/fuzz.mk
+-include tests/faults/faults.mk
 -include tests/system/system.mk
+-include tests/systemd/systemd.mk
 
 all: $(ALL_TARGETS)
 

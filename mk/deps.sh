@@ -5,14 +5,15 @@
 # one apt-get line to run and fails.
 set -eu
 
-build="gcc make pkg-config libc6-dev libudev-dev libjson-c-dev libsystemd-dev"
-tests="libcmocka-dev python3 clang libclang-rt-dev"
+build="gcc make pkg-config libc6-dev libudev-dev libjson-c-dev libsystemd-dev scdoc"
+tests="libcmocka-dev python3 clang libclang-rt-dev debhelper dh-dkms lintian dpkg-dev udev systemd"
 kernel="linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms kmod perl openssl util-linux \
 qemu-system-x86 busybox-static cpio xz-utils zstd"
 interop="python3-serial python3-intelhex"
 
 case "${1:-build}" in
-build|demo) want="$build" ;;
+build) want="$build" ;;
+demo) want="$build python3" ;;
 check) want="$build $tests $kernel $interop" ;;
 bench) want="$build $tests $kernel $interop" ;;
 *) echo "deps.sh: unknown target '$1'" >&2; exit 2 ;;

@@ -18,6 +18,9 @@ const char args_usage[] =
 	"  reset       hard-reset the board into its application\n"
 	"  bootloader  enter the ROM loader, sync, and stay there\n"
 	"  list        list candidate serial ports\n"
+	"  autowipe PORT  erase PORT if the auto-wipe allow-list names it, once per\n"
+	"              plug-in (run by udev/systemd; see udev/README.md)\n"
+	"  log         the wipes recorded in the systemd journal (--follow, -n N)\n"
 	"\n"
 	"Options:\n"
 	"  -p, --port PORT          device path, ID_PATH or USB serial number\n"
@@ -30,13 +33,17 @@ const char args_usage[] =
 	"      --full               verify: read every byte (slow in ROM mode)\n"
 	"      --connect-attempts N reset-and-sync attempts (default 4)\n"
 	"      --json               one JSON object per line on stdout\n"
+	"  -n, --lines N            log: show the last N records (default 10)\n"
+	"  -f, --follow             log: keep waiting for new records\n"
 	"  -q, --quiet              print errors only\n"
 	"  -v, --verbose            more detail; the packet trace\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"
 	"\n"
 	"Exit codes: 0 ok, 1 internal, 2 usage, 3 port missing or denied, 4 port busy,\n"
-	"5 no sync, 6 unsupported chip, 7 erase failed, 8 verify failed, 9 link lost.\n";
+	"5 no sync, 6 unsupported chip, 7 erase failed, 8 verify failed, 9 link lost,\n"
+	"10 auto-wipe allow-list or marker directory unusable, 11 journal unavailable;\n"
+	"128+N stopped by signal N (143 SIGTERM, 130 SIGINT), after reporting what was erased.\n";
 
 void op_options_default(struct op_options *o)
 {
@@ -47,6 +54,7 @@ void op_options_default(struct op_options *o)
 	o->after = AFTER_HARD_RESET;
 	o->connect_attempts = 4;
 	o->verify_budget_s = 2.0;
+	o->log_lines = 10;
 }
 
 int args_parse_size(const char *s, uint32_t *out)
@@ -103,6 +111,7 @@ static int parse_command(const char *s, enum command *c)
 	static const struct { const char *name; enum command cmd; } cmds[] = {
 		{ "erase", CMD_ERASE }, { "verify", CMD_VERIFY }, { "info", CMD_INFO },
 		{ "reset", CMD_RESET }, { "bootloader", CMD_BOOTLOADER }, { "list", CMD_LIST },
+		{ "autowipe", CMD_AUTOWIPE }, { "log", CMD_LOG },
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -124,6 +133,21 @@ enum {
 	OPT_ATTEMPTS,
 };
 
+/* The command's own positional argument (autowipe PORT); 0, or -1 with err set. */
+static int command_operand(struct args *a, const char *arg, char *err, size_t errlen)
+{
+	if (a->op.cmd != CMD_AUTOWIPE) {
+		snprintf(err, errlen, "unexpected argument '%s'", arg);
+		return -1;
+	}
+	if (a->op.port) {
+		snprintf(err, errlen, "autowipe takes one port (got '%s' and '%s')", a->op.port, arg);
+		return -1;
+	}
+	a->op.port = arg;
+	return 0;
+}
+
 int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
@@ -136,13 +160,15 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		{ "full", no_argument, NULL, OPT_FULL },
 		{ "connect-attempts", required_argument, NULL, OPT_ATTEMPTS },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "lines", required_argument, NULL, 'n' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_cmd = false;
+	bool have_cmd = false, lines_set = false;
 	uint32_t v;
 	int c;
 
@@ -151,7 +177,7 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 	a->mode = OUT_HUMAN;
 	optind = 0; /* full reset of getopt's state (glibc) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:b:qvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:b:n:fqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->op.port = optarg;
@@ -204,6 +230,17 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		case OPT_JSON:
 			a->mode = OUT_JSON;
 			break;
+		case 'n':
+			if (args_parse_size(optarg, &v) || v < 1 || v > 1000000) {
+				snprintf(err, errlen, "invalid --lines '%s' (1..1000000)", optarg);
+				return -1;
+			}
+			a->op.log_lines = v;
+			lines_set = true;
+			break;
+		case 'f':
+			a->op.follow = true;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -226,8 +263,9 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 	}
 	for (; optind < argc; optind++) {
 		if (have_cmd) {
-			snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-			return -1;
+			if (command_operand(a, argv[optind], err, errlen))
+				return -1;
+			continue;
 		}
 		if (parse_command(argv[optind], &a->op.cmd)) {
 			snprintf(err, errlen, "unknown command '%s'", argv[optind]);
@@ -236,7 +274,16 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		have_cmd = true;
 	}
 	if (!have_cmd) {
-		snprintf(err, errlen, "no command given (erase, verify, info, reset, bootloader, list)");
+		snprintf(err, errlen,
+			 "no command given (erase, verify, info, reset, bootloader, list, autowipe, log)");
+		return -1;
+	}
+	if (a->op.cmd == CMD_AUTOWIPE && !a->op.port) {
+		snprintf(err, errlen, "autowipe needs the port: espwipe autowipe /dev/ttyUSB0");
+		return -1;
+	}
+	if ((a->op.follow || lines_set) && a->op.cmd != CMD_LOG) {
+		snprintf(err, errlen, "--follow and --lines apply to log only");
 		return -1;
 	}
 	if (a->op.region && a->op.cmd != CMD_ERASE && a->op.cmd != CMD_VERIFY) {

@@ -14,8 +14,17 @@ enum exit_code {
 	EXIT_ERASE = 7,    /* erase refused, failed or timed out */
 	EXIT_VERIFY = 8,   /* blank check found data */
 	EXIT_IO = 9,       /* link lost after sync: device gone, timeout, protocol error */
+	EXIT_CONFIG = 10,  /* autowipe: allow-list unreadable, unsafe or invalid; marker directory unusable */
+	EXIT_JOURNAL = 11, /* log: the systemd journal cannot be opened or read */
 };
 
 const char *exit_code_name(int code);
+
+/*
+ * Stopped by a signal (SIGTERM from systemd when the board goes away or the
+ * unit stops, SIGINT from a terminal): 128 + the signal number, as shells
+ * report it.  The result and the journal record still say what was erased.
+ */
+#define EXIT_SIGNAL_BASE 128
 
 #endif /* ESPWIPE_EXITCODE_H */

@@ -18,9 +18,11 @@
 
 #include "chip.h"
 #include "connect.h"
+#include "devprops.h"
 #include "discovery.h"
 #include "exitcode.h"
 #include "flashplan.h"
+#include "journal.h"
 #include "rom.h"
 
 #define REG_TIMEOUT_MS 1000
@@ -58,10 +60,19 @@ static int fail(struct session *s, int code, const char *hint, const char *fmt, 
 
 static int fail(struct session *s, int code, const char *hint, const char *fmt, ...)
 {
+	int sig = port_stop_signal();
+	size_t pos = 0;
 	va_list ap;
 
+	/* Whatever failed, a stop signal is why: say so, and exit as shells expect. */
+	if (sig) {
+		code = EXIT_SIGNAL_BASE + sig;
+		hint = NULL;
+		pos = (size_t)snprintf(s->errmsg, sizeof(s->errmsg), "stopped by SIG%s: ",
+				       sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	}
 	va_start(ap, fmt);
-	vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	vsnprintf(s->errmsg + pos, sizeof(s->errmsg) - pos, fmt, ap);
 	va_end(ap);
 	out_progress_done(s->out);
 	out_error(s->out, code, s->errmsg, hint);
@@ -69,16 +80,26 @@ static int fail(struct session *s, int code, const char *hint, const char *fmt, 
 }
 
 /* A transport failure after sync is a lost link; a timeout too. */
+static int erased_so_far(struct session *s, char *buf, size_t len);
+
 static int link_fail(struct session *s, int r, const char *what)
 {
+	char done[96] = "";
+
+	/* After an erase started, every failure says what the ROM confirmed. */
+	if (s->erase_attempted) {
+		done[0] = ';';
+		done[1] = ' ';
+		erased_so_far(s, done + 2, sizeof(done) - 2);
+	}
 	if (r == ROM_E_IO)
 		return fail(s, EXIT_IO, "the device went away or the cable is faulty",
-			    "%s: %s lost the link (%s)", s->devnode, what,
-			    strerror(s->link.last_errno ? s->link.last_errno : EIO));
+			    "%s: %s lost the link (%s)%s", s->devnode, what,
+			    strerror(s->link.last_errno ? s->link.last_errno : EIO), done);
 	if (r == ROM_E_TIMEOUT)
 		return fail(s, EXIT_IO, "the chip stopped answering; power-cycle the board and retry",
-			    "%s: %s: no reply from the ROM", s->devnode, what);
-	return fail(s, EXIT_IO, NULL, "%s: %s: unexpected reply from the ROM", s->devnode, what);
+			    "%s: %s: no reply from the ROM%s", s->devnode, what, done);
+	return fail(s, EXIT_IO, NULL, "%s: %s: unexpected reply from the ROM%s", s->devnode, what, done);
 }
 
 static const char *hex32(char *buf, size_t len, uint32_t v)
@@ -634,10 +655,48 @@ static int leave(struct session *s, bool stay)
 
 /* ---- result ---- */
 
+/*
+ * The one line per board a lab operator reads: outcome, identity, what the
+ * ROM confirmed erased, the blank check, the time.
+ */
+static void summary_line(struct session *s, int code)
+{
+	char line[512], mac[24], size[16];
+	size_t pos;
+
+	pos = (size_t)snprintf(line, sizeof(line), "%s: %s", s->devnode[0] ? s->devnode : "-",
+			       code == EXIT_OK ? "OK" : "FAILED");
+	if (code != EXIT_OK)
+		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, " (exit %d, %s)", code,
+					exit_code_name(code));
+	if (s->have_chip && pos < sizeof(line)) {
+		fmt_mac(s->chip.mac, mac, sizeof(mac));
+		fmt_size(s->chip.flash_size, size, sizeof(size));
+		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ", %s %s, flash 0x%06" PRIx32 " %s",
+					chip_variant_name(s->chip.variant), mac, s->chip.flash_id, size);
+	}
+	if (s->erase_attempted && pos < sizeof(line)) {
+		if (s->done_length)
+			pos += (size_t)snprintf(line + pos, sizeof(line) - pos,
+						", erased 0x%06" PRIx32 "..0x%06" PRIx32, s->done_offset,
+						s->done_offset + s->done_length);
+		else
+			pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ", nothing erased");
+	}
+	if (s->verify_ran && pos < sizeof(line))
+		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ", %s (%s check)",
+					s->verify_ok ? "blank" : "NOT blank", s->verify_mode);
+	if (pos < sizeof(line))
+		snprintf(line + pos, sizeof(line) - pos, ", %.1f s",
+			 (double)(port_now_us() - s->t0) / 1e6);
+	out_summary(s->out, line);
+}
+
 static void emit_result(struct session *s, int code)
 {
 	struct json_object *f = json_object_new_object();
-	static const char *const names[] = { "info", "erase", "verify", "reset", "bootloader", "list" };
+	static const char *const names[] = { "info", "erase", "verify", "reset", "bootloader", "list",
+					     "autowipe", "log" };
 	char buf[32];
 
 	json_object_object_add(f, "command", json_object_new_string(names[s->opt->cmd]));
@@ -673,6 +732,7 @@ static void emit_result(struct session *s, int code)
 	if (code != EXIT_OK)
 		json_object_object_add(f, "error", json_object_new_string(s->errmsg));
 	out_result(s->out, f);
+	summary_line(s, code);
 }
 
 static int run_command(struct session *s)
@@ -729,6 +789,41 @@ static int run_command(struct session *s)
 	return leave(s, o->after == AFTER_STAY);
 }
 
+/* Every erase, manual or automatic, leaves a record in the journal. */
+static void record_wipe(struct session *s, int code)
+{
+	struct wipe_record r = {
+		.command = s->opt->autowipe ? "autowipe" : "erase",
+		.port = s->devnode,
+		/* the port never opened: no reset was tried */
+		.reset = s->port_open ? reset_method_name(s->port.used) : NULL,
+		.have_chip = s->have_chip,
+		.chip = s->have_chip ? chip_variant_name(s->chip.variant) : NULL,
+		.flash_id = s->chip.flash_id,
+		.flash_size = s->chip.flash_size,
+		.erase_attempted = s->erase_attempted,
+		.erased_offset = s->done_offset,
+		.erased_length = s->done_length,
+		.exit_code = code,
+		.seconds = (double)(port_now_us() - s->t0) / 1e6,
+		.error = code ? s->errmsg : NULL,
+	};
+	struct dev_props props;
+	struct journal_fields *f = malloc(sizeof(*f));
+	int rc;
+
+	if (!f)
+		return;
+	if (s->devnode[0] && devprops_lookup(s->devnode, &props) == 0)
+		r.id_path = props.id_path;
+	memcpy(r.mac, s->chip.mac, sizeof(r.mac));
+	journal_build(&r, f);
+	rc = journal_send(f);
+	if (rc < 0)
+		out_debug(s->out, "no journal record written: %s", strerror(-rc));
+	free(f);
+}
+
 int ops_run(const struct op_options *opt, struct output *out)
 {
 	struct session *s = calloc(1, sizeof(*s));
@@ -744,6 +839,8 @@ int ops_run(const struct op_options *opt, struct output *out)
 	s->t0 = port_now_us();
 	code = run_command(s);
 	emit_result(s, code);
+	if (opt->cmd == CMD_ERASE)
+		record_wipe(s, code);
 	if (s->port_open)
 		port_close(&s->port);
 	free(s);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The operations espwipe performs on a board: info, erase, verify, reset, bootloader. */
+/* (autowipe is in autowipe.h, log in journal.h.) */
 #ifndef ESPWIPE_OPS_H
 #define ESPWIPE_OPS_H
 
@@ -16,6 +17,8 @@ enum command {
 	CMD_RESET,
 	CMD_BOOTLOADER,
 	CMD_LIST,
+	CMD_AUTOWIPE,
+	CMD_LOG,
 };
 
 struct op_options {
@@ -30,6 +33,9 @@ struct op_options {
 	bool full;               /* verify --full */
 	int connect_attempts;
 	double verify_budget_s;  /* sampled verify budget */
+	bool autowipe;           /* this erase was started by `espwipe autowipe` (journal) */
+	bool follow;             /* log --follow */
+	unsigned int log_lines;  /* log -n */
 };
 
 void op_options_default(struct op_options *o);

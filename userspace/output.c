@@ -217,6 +217,15 @@ void out_trace(void *ctx, char dir, const uint8_t *body, size_t len)
 	fprintf(o->err, "%c %3zu: %s\n", dir, len, hex);
 }
 
+void out_summary(struct output *o, const char *line)
+{
+	if (o->mode != OUT_HUMAN || o->quiet)
+		return;
+	clear_bar(o);
+	fprintf(o->out, "%s\n", line);
+	fflush(o->out);
+}
+
 void out_result(struct output *o, struct json_object *fields)
 {
 	if (o->mode == OUT_JSON) {
@@ -239,6 +248,10 @@ const char *exit_code_name(int code)
 	case EXIT_ERASE: return "erase";
 	case EXIT_VERIFY: return "verify";
 	case EXIT_IO: return "io";
+	case EXIT_CONFIG: return "config";
+	case EXIT_JOURNAL: return "journal";
 	}
+	if (code > EXIT_SIGNAL_BASE)
+		return "signal";
 	return "unknown";
 }

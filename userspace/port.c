@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,38 @@
 #define HOLD_BOOT_LONG_US 550000u /* the long variant for the next attempt */
 #define DEFAULT_LOADER_SEQ "U0,1|W0.1|U1,0|W0.05|U0,0"
 #define LONG_LOADER_SEQ "U0,1|W0.1|U1,0|W0.55|U0,0"
+
+/*
+ * The signal that asked espwipe to stop (SIGTERM from systemd when the board
+ * goes away or the unit is stopped, SIGINT from a terminal).  The one piece
+ * of global state in the tool: a signal handler can reach nothing else.
+ */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+int port_catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked poll() or sleep must return */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+	return 0;
+}
+
+int port_stop_signal(void)
+{
+	return stop_signal;
+}
 
 uint64_t port_now_us(void)
 {
@@ -85,8 +118,11 @@ static int port_tr_write(void *ctx, const uint8_t *buf, size_t len)
 	struct port *p = ctx;
 
 	while (len > 0) {
-		ssize_t n = write(p->fd, buf, len);
+		ssize_t n;
 
+		if (stop_signal)
+			return -EINTR;
+		n = write(p->fd, buf, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -120,11 +156,14 @@ static ssize_t port_tr_read(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
 			slice = p->tick_ms;
 
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-		int r = poll(&pfd, 1, slice);
+		int r;
 
+		if (stop_signal)
+			return -EINTR;
+		r = poll(&pfd, 1, slice);
 		if (r < 0) {
 			if (errno == EINTR)
-				continue;
+				continue; /* the loop head returns if it was a stop signal */
 			return -errno;
 		}
 		if (r > 0) {
@@ -271,7 +310,7 @@ static void sleep_until(uint64_t t_us)
 		.tv_nsec = (long)(t_us % 1000000u) * 1000,
 	};
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop_signal)
 		;
 }
 
@@ -307,6 +346,8 @@ static int run_steps(struct port *p, const struct line_step *s, size_t n)
 			return r;
 		if (s[i].hold_us)
 			sleep_until(t + s[i].hold_us);
+		if (stop_signal)
+			return -EINTR;
 	}
 	return 0;
 }

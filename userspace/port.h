@@ -72,6 +72,14 @@ int port_hard_reset(struct port *p, enum reset_method m);
 /* Resolve the method `auto` would use for this port (for messages). */
 enum reset_method port_resolve_method(const struct port *p, enum reset_method m);
 
+/*
+ * Catch SIGTERM, SIGINT and SIGHUP: the waits in this file then return
+ * -EINTR at once, so the caller can still report what was done.
+ */
+int port_catch_stop_signals(void);
+/* The stop signal caught, or 0. */
+int port_stop_signal(void);
+
 /* Monotonic clock, microseconds. */
 uint64_t port_now_us(void);
 

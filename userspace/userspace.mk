@@ -3,17 +3,17 @@
 US_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/chip.c \
 	userspace/flashplan.c
 US_HOST_SRCS := userspace/port.c userspace/discovery.c userspace/output.c userspace/ops.c \
-	userspace/args.c
+	userspace/args.c userspace/autowipe_conf.c userspace/autowipe.c userspace/devprops.c \
+	userspace/journal.c
 US_SRCS := $(US_PROTO_SRCS) $(US_HOST_SRCS) userspace/cli.c
-US_LIBS := $(shell pkg-config --libs libudev json-c 2>/dev/null || echo -ludev -ljson-c)
-US_CFLAGS := $(shell pkg-config --cflags libudev json-c 2>/dev/null) -Iuserspace
+US_LIBS := $(shell pkg-config --libs libudev libsystemd json-c 2>/dev/null || echo -ludev -lsystemd -ljson-c)
+US_CFLAGS := $(shell pkg-config --cflags libudev libsystemd json-c 2>/dev/null) -Iuserspace
 US_HDRS := $(wildcard userspace/*.h)
 
 US_OBJS := $(US_SRCS:%.c=$(BUILD)/obj/%.o)
 US_ASAN_OBJS := $(US_SRCS:%.c=$(ASAN)/obj/%.o)
 
 ALL_TARGETS += $(BUILD)/espwipe
-INSTALL_TARGETS += install-espwipe
 
 $(BUILD)/obj/userspace/%.o: userspace/%.c $(US_HDRS)
 	@mkdir -p $(@D)
@@ -29,6 +29,4 @@ $(BUILD)/espwipe: $(US_OBJS)
 $(ASAN)/espwipe: $(US_ASAN_OBJS)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(US_LIBS)
 
-.PHONY: install-espwipe
-install-espwipe: $(BUILD)/espwipe
-	install -D -m 0755 $(BUILD)/espwipe $(DESTDIR)$(PREFIX)/bin/espwipe
+# Installing it: mk/install.mk (install-espwipe).

@@ -53,6 +53,7 @@ void emu_config_defaults(struct emu_config *cfg)
 	cfg->bad_sector = -1;
 	cfg->erase_slowdown = 1.0;
 	cfg->noise_in_frames = false;
+	cfg->flash_begin_error = 0;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -245,6 +246,8 @@ static const struct opt opts[] = {
 	{ "hang-after", O_LONG, F(hang_after), "stop answering after N commands (once); -1 never" },
 	{ "bad-sector", O_LONG, F(bad_sector), "sector index that erases leave as it was; -1 none" },
 	{ "erase-slowdown", O_DOUBLE, F(erase_slowdown), "multiplies every erase time" },
+	{ "flash-begin-error", O_U32, F(flash_begin_error),
+	  "error code (e.g. 0x06) for every erasing FLASH_BEGIN; 0 none" },
 };
 
 static int set_special(struct emu_config *cfg, const struct opt *o, const char *v)
@@ -324,6 +327,8 @@ int emu_config_set(struct emu_config *cfg, const char *key, const char *value, c
 		return fail(err, errlen, "flash-size must be at most 16M");
 	if (cfg->baud == 0)
 		return fail(err, errlen, "baud must be > 0");
+	if (cfg->flash_begin_error > 0xFF)
+		return fail(err, errlen, "flash-begin-error must be 0..0xFF");
 	return 0;
 }
 

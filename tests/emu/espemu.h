@@ -81,6 +81,8 @@ struct emu_config {
 	/* added after the first version of this header */
 	bool noise_in_frames;       /* noise may land inside frames too (corrupts them) */
 	uint32_t t_block32_erase_us; /* 0x52 BE32, reachable only through SPI registers */
+	uint32_t flash_begin_error;  /* non-zero: every erasing FLASH_BEGIN (size > 0) is
+				      * answered status 1 with this error code, erasing nothing */
 };
 
 /* Fill in the documented defaults (see espemu --help). */

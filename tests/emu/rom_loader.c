@@ -216,6 +216,11 @@ static void op_flash_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n
 		reply(e, t, OP_FLASH_BEGIN, ERR_FAILED);
 		return;
 	}
+	/* injected fault: the ROM refuses every erase, erasing nothing */
+	if (erase_size && e->cfg.flash_begin_error) {
+		reply(e, t, OP_FLASH_BEGIN, (uint8_t)e->cfg.flash_begin_error);
+		return;
+	}
 	e->flash.sr = 0; /* SPIUnlock */
 	e->ld.flash_open = true;
 	e->ld.flash_next_addr = offset;

@@ -950,6 +950,36 @@ static void test_faults(void **state)
 	assert_int_equal(st.flash_busy_us, 8 * 90000);
 	rig_free(r);
 
+	/* flash-begin-error: an erasing FLASH_BEGIN gets 01 <code>, erases nothing;
+	 * the attach (size 0) still succeeds */
+	cfg_quiet(&c);
+	c.flash_prefill = true;
+	c.flash_begin_error = 0x06;
+	r = rig_new(&c);
+	memset(d, 0, 16);
+	put32(d + 8, 0x400);
+	send_req(r, 0x02, d, 16, 0);
+	run_to(r, r->t + 10 * MS);
+	put32(d, 2 * 4096);
+	send_req(r, 0x02, d, 16, 0);
+	run_to(r, r->t + 200 * MS);
+	assert_int_equal(frames(r, f, len, 64), 2);
+	assert_int_equal(f[0][8], 0);
+	assert_int_equal(f[1][1], 0x02);
+	assert_int_equal(f[1][8], 1);
+	assert_int_equal(f[1][9], 0x06);
+	assert_int_equal(emu_erase_events(r->e, &ev), 0);
+	assert_false(emu_flash_is_blank(r->e, 0, 2 * 4096));
+	rig_free(r);
+	{
+		char err[128];
+
+		cfg_quiet(&c);
+		assert_int_equal(emu_config_set(&c, "flash-begin-error", "0x05", err, sizeof(err)), 0);
+		assert_int_equal(c.flash_begin_error, 5);
+		assert_int_equal(emu_config_set(&c, "flash-begin-error", "256", err, sizeof(err)), -1);
+	}
+
 	/* noise: garbage between frames, frames intact, deterministic by seed */
 	cfg_quiet(&c);
 	c.noise_rate = 0.2;

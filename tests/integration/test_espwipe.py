@@ -7,6 +7,7 @@ Each test starts its own emulator; the erase timing is scaled down
 (time-scale) where the test is about behaviour, not duration.
 """
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -246,6 +247,29 @@ def test_hung_chip_fails_within_timeout():
     assert r.seconds < 15, r.seconds
 
 
+def test_sigterm_mid_erase_reports_what_was_erased():
+    """systemd stops the unit (SIGTERM): exit 143, and no claim of an erase."""
+    with Emu(flash_size="1M", jedec="0x1440ef", time_scale="1") as emu:
+        exe = build_path("asan", "espwipe")
+        p = subprocess.Popen([exe, "erase", "-p", emu.pty, "--reset", "none", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in p.stdout:
+            if '"erase-plan"' in line:
+                break
+        t0 = time.monotonic()
+        p.terminate()
+        out, _ = p.communicate(timeout=10)
+        stopped_in = time.monotonic() - t0
+        rep = emu.stop()
+    assert p.returncode == 128 + 15, p.returncode
+    assert stopped_in < 1.0, stopped_in
+    res = [json.loads(x) for x in out.splitlines() if x.strip()][-1]
+    assert res["event"] == "result" and res["exit_name"] == "signal"
+    assert res["erased"]["length"] == 0, res
+    assert "stopped by SIGTERM" in res["error"] and "nothing was erased" in res["error"], res["error"]
+    assert rep["flash"]["blank"] is False
+
+
 def test_silent_chip_is_no_sync():
     with Emu(start_mode="app", time_scale=FAST) as emu:
         r = run_espwipe(["erase", "-p", emu.pty, "--reset", "none", "--connect-attempts", "1"])
@@ -351,6 +375,24 @@ def test_missing_port():
     r = run_espwipe(["erase", "-p", "/dev/ttyESPWIPE-none"])
     assert r.code == 3, r.code
     assert "no such port" in r.final()["error"]
+
+
+def test_permission_denied():
+    """A user who may not open the tty gets exit 3 and the dialout hint."""
+    if os.geteuid() != 0:
+        return  # needs root to switch to another user
+    with Emu(time_scale=FAST) as emu:
+        os.chmod(emu.pty, 0o600)
+        exe = build_path("asan", "espwipe")
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            exe, "info", "-p", emu.pty, "--json"],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"))
+        emu.stop()
+    assert p.returncode == 3, (p.returncode, p.stderr)
+    res = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+    err = [e for e in res if e["event"] == "error"][0]
+    assert "permission denied" in err["error"] and "dialout" in err["hint"], err
 
 
 def test_busy_port():

@@ -247,6 +247,16 @@ static int write_report(struct bridge *b)
 
 /* ---- status file (called with the lock held) ---- */
 
+/* Requests the ROM has parsed so far, whatever their op. */
+static unsigned long commands_total(const struct emu_stats *st)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < sizeof(st->commands) / sizeof(st->commands[0]); i++)
+		n += st->commands[i];
+	return n;
+}
+
 static void update_status(struct bridge *b)
 {
 	struct emu_stats st;
@@ -257,10 +267,11 @@ static void update_status(struct bridge *b)
 		return;
 	emu_get_stats(b->emu, &st);
 	n = snprintf(text, sizeof(text),
-		     "lines=%zu dtr=%d rts=%d mode=%s sync=%lu flash_begin=%lu erases=%lu\n",
+		     "lines=%zu dtr=%d rts=%d mode=%s sync=%lu flash_begin=%lu erases=%lu rx=%lu "
+		     "cmds=%lu\n",
 		     b->n_lines, b->st.dtr, b->st.rts, emu_mode_name(emu_mode(b->emu)),
 		     st.sync_frames, st.commands[0x02], st.sector_erases + st.block_erases +
-		     st.chip_erases);
+		     st.chip_erases, st.bytes_rx, commands_total(&st));
 	if (n <= 0 || (size_t)n >= sizeof(text) || !strcmp(text, b->status))
 		return;
 	memcpy(b->status, text, (size_t)n + 1);

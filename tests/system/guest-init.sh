@@ -25,6 +25,8 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	espsys.group=*) GROUP=${arg#espsys.group=} ;;
 	espsys.only=*) ONLY=${arg#espsys.only=} ;;
+	espsys.cycles=*) SOAK_CYCLES=${arg#espsys.cycles=} ;;
+	espsys.seed=*) SOAK_SEED=${arg#espsys.seed=} ;;
 	esac
 done
 

@@ -11,6 +11,7 @@ reports, print one line per scenario and a final "N passed, N failed" line.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -373,6 +374,95 @@ def check_selftest_slow(s, timing):
                % ', '.join(s.facts.get('hold_err_ms', [])))
 
 
+SECTOR = 4096
+
+
+def emu_erased_sectors(emu):
+    out = set()
+    for ev in emu.get('erase_events', []):
+        if not ev.get('failed'):
+            first = ev['offset'] // SECTOR
+            out.update(range(first, first + ev['length'] // SECTOR))
+    return out
+
+
+def emu_blank_sectors(emu):
+    out = set()
+    for a, b in emu.get('flash', {}).get('blank_ranges', []):
+        out.update(range(a // SECTOR, b // SECTOR))
+    return out
+
+
+def check_no_false_claim(s, tag):
+    """The JSON result never claims an erase the emulator did not do; a failed
+    run claims the whole flash only if the failure came after the erase."""
+    r = need_report(s, tag)
+    res = espwipe_json(s, tag)
+    if not r or res is None:
+        return None
+    if res.get('event') != 'result':
+        s.fail('%s: the last JSON object is not the result: %.80s' % (tag, res))
+        return None
+    emu = r.get('emu', {})
+    er = res.get('erased') or {'offset': 0, 'length': 0}
+    claim = set(range(er['offset'] // SECTOR, (er['offset'] + er['length']) // SECTOR))
+    bad = claim - (emu_erased_sectors(emu) & emu_blank_sectors(emu))
+    if bad:
+        s.fail('%s: espwipe claims %d sectors erased that the emulator did not erase (first %#x)'
+               % (tag, len(bad), min(bad) * SECTOR))
+    size = emu.get('flash', {}).get('size', 0)
+    text = s.outputs.get(tag, '')
+    erased_event = re.search(r'"event"\s*:\s*"erased"', text) is not None
+    if res.get('exit_code', 0) != 0 and size and er['length'] >= size and not erased_event:
+        s.fail('%s: exit %s but the whole flash is claimed erased' % (tag, res.get('exit_code')))
+    s.facts.setdefault('claimed', []).append('%s %#x+%#x' % (tag, er['offset'], er['length']))
+    return res
+
+
+def check_fault(s, timing):
+    check_no_false_claim(s, 'b0')
+
+
+def check_fault_busy(s, timing):
+    check_no_false_claim(s, 'b0')
+    r = need_report(s, 'b0')
+    if r and r.get('emu', {}).get('command_log'):
+        s.fail('the chip received commands while another process held the port: %s'
+               % r['emu']['command_log'][:8])
+
+
+def check_fault_rmmod(s, timing):
+    check_wiped(s, 'b0')
+    res = check_no_false_claim(s, 'b0')
+    r = s.reports.get('b0')
+    emu = r.get('emu', {}) if r else {}
+    # the loader entry and the final hard reset; the report may catch the chip
+    # still booting into its app
+    if r and (emu.get('mode') not in ('booting', 'app') or
+              emu.get('stats', {}).get('resets', 0) < 2):
+        s.fail('no hard reset after rmmod: the chip is in %s after %s resets'
+               % (emu.get('mode'), emu.get('stats', {}).get('resets')))
+    if res and res.get('reset_method') != 'tiocm':
+        s.fail('the hard reset after rmmod used %s, expected the tiocm fallback'
+               % res.get('reset_method'))
+
+
+def check_fault_renumber(s, timing):
+    check_wiped(s, 'ra')
+    check_no_false_claim(s, 'ra')
+    r = need_report(s, 'rb')
+    if r:
+        emu = r.get('emu', {})
+        if emu.get('erase_events') or emu.get('flash', {}).get('blank'):
+            s.fail('board rb (not named by -p) was erased')
+
+
+def check_soak(s, timing):
+    for key in ('cycles', 'counts', 'slab_unreclaimable_kb'):
+        if s.fact(key) is None:
+            s.fail('soak reported no %s' % key)
+
+
 CHECKS = [
     ('bind-', check_bind),
     ('selftest-slowbridge-', check_selftest_slow),
@@ -385,7 +475,12 @@ CHECKS = [
     ('kmod-crtscts-', check_crtscts),
     ('kmod-unplug-', check_interrupted),
     ('kmod-rmmod-', check_interrupted),
-    ('espwipe-unplug-', check_espwipe_unplug),
+    ('espwipe-unplug-', lambda s, t: (check_espwipe_unplug(s, t), check_no_false_claim(s, 'b0'))),
+    ('fault-busy-', check_fault_busy),
+    ('fault-rmmod-midrun-', check_fault_rmmod),
+    ('fault-renumber', check_fault_renumber),
+    ('fault-', check_fault),
+    ('soak', check_soak),
     ('espwipe-parallel', check_parallel),
     ('espwipe-', check_espwipe),
     ('bench-wipe', check_parallel),
@@ -411,6 +506,10 @@ def boot(args, results, console):
     append = 'console=ttyS0 loglevel=4 panic=-1 espsys.group=%s' % args.group
     if args.only:
         append += ' espsys.only=%s' % args.only
+    if args.cycles:
+        append += ' espsys.cycles=%d' % args.cycles
+    if args.seed:
+        append += ' espsys.seed=%d' % args.seed
     cmd = ['timeout', str(args.timeout), 'qemu-system-x86_64', '-accel', 'tcg',
            '-m', '768', '-smp', '1', '-nographic', '-no-reboot', '-monitor', 'none',
            '-kernel', args.kernel, '-initrd', args.initrd, '-append', append,
@@ -463,6 +562,8 @@ def main():
     ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('--out', default='build/system')
     ap.add_argument('--parse', help='check an existing results file, no boot')
+    ap.add_argument('--cycles', type=int, default=0, help='soak group: cycles (SOAK_CYCLES)')
+    ap.add_argument('--seed', type=int, default=0, help='soak group: RANDOM seed')
     args = ap.parse_args()
 
     clock = 'realtime' if args.realtime else 'icount'

@@ -112,7 +112,7 @@ gadget_down() {
 }
 
 # bridge_wait NAME REGEX TRIES: wait until the bridge's status line matches
-# (fields: lines= dtr= rts= mode= sync= flash_begin= erases=).
+# (fields: lines= dtr= rts= mode= sync= flash_begin= erases= rx= cmds=).
 bridge_wait() {
 	wait_for "grep -qE '$2' /tmp/$1.status" "$3"
 }
@@ -519,6 +519,318 @@ s_espwipe_parallel() {
 	done
 }
 
+# ---------------------------------------------------------------- faults (issue 5)
+# The tool against a board that fails at each phase.  The host checks (run.py
+# check_fault) that the JSON result never claims more than the emulator erased.
+
+# ew_bg NAME ARGS...: espwipe ARGS --json in the background; ew_collect NAME
+# waits and sets EW_RC and EW_END (guest µs when it exited).
+ew_bg() {
+	local name=$1
+	shift
+	rm -f /tmp/ew.$name.rc
+	(
+		timeout 120 $ESPWIPE "$@" --json > /tmp/ew.$name.out 2> /tmp/ew.$name.err
+		echo "$? $(ttylines now)" > /tmp/ew.$name.rc
+	) &
+	EW_PID=$!
+}
+
+ew_collect() {
+	wait $EW_PID
+	read -r EW_RC EW_END < /tmp/ew.$1.rc
+	out "@@OUTPUT $SCN $1 $(tr '\n' ' ' < /tmp/ew.$1.out)"
+	fact espwipe_rc $EW_RC
+	[ -s /tmp/ew.$1.err ] && fact espwipe_stderr "$(tail -n 2 /tmp/ew.$1.err | tr '\n' ' ')"
+}
+
+# status_field NAME FIELD: a number from the bridge's status line.
+status_field() {
+	sed -n "s/.* $2=\([0-9]*\).*/\1/p" /tmp/$1.status
+}
+
+# unplug_and_collect NAME: unbind the UDC now, wait for espwipe; EW_AFTER_US.
+unplug_and_collect() {
+	local t
+	t=$(now_us)
+	echo "" > $CFG/$1/UDC
+	ew_collect $1
+	EW_AFTER_US=$((EW_END - t))
+	fact after_unplug_us $EW_AFTER_US
+	[ $EW_AFTER_US -lt 5000000 ] || fail "espwipe exited $EW_AFTER_US us after the unplug"
+}
+
+# Unplugged before sync: the chip runs its app and never answers; the tool is
+# still sending SYNCs.  Exit 9 (link lost) or 5 (no sync), within 5 s.
+s_fault_unplug_presync() {
+	local chip=$1
+	need_espwipe || return
+	gadget_up b0 $chip dummy_udc.0 $EMU_FAST start-mode=app || { fail "gadget did not come up"; gadget_down b0; return; }
+	ew_bg b0 erase -p /dev/$TTY_b0 --reset none
+	bridge_wait b0 ' rx=[1-9]' 1500 || fail "no SYNC reached the chip"
+	unplug_and_collect b0
+	case $EW_RC in 5|9) ;; *) fail "espwipe exited $EW_RC, expected 9 (or 5)" ;; esac
+	gadget_down b0
+}
+
+# Unplugged while the sampled verify after the erase runs: exit 9 within 5 s.
+s_fault_unplug_verify() {
+	local chip=$1 n0
+	need_espwipe || return
+	kmod_present && kmod_load
+	gadget_up b0 $chip dummy_udc.0 $EMU_FAST || { fail "gadget did not come up"; gadget_down b0; return; }
+	ew_bg b0 erase -p /dev/$TTY_b0 --verify
+	# the erasing FLASH_BEGIN is the second; the ROM parses nothing else until
+	# it has replied, so more commands after it mean the verify is reading
+	bridge_wait b0 'flash_begin=2 ' 1500 || fail "the erase never started"
+	n0=$(status_field b0 cmds)
+	wait_for "[ \$(status_field b0 cmds) -gt $((n0 + 10)) ]" 1500 || fail "the verify never started"
+	fact cmds_at_erase "$n0"
+	fact cmds_at_unplug "$(status_field b0 cmds)"
+	unplug_and_collect b0
+	[ "$EW_RC" = 9 ] || fail "espwipe exited $EW_RC, expected 9: $(tail -n1 /tmp/ew.b0.err)"
+	gadget_down b0
+}
+
+# The tty held (flock, as pyserial's exclusive mode and lockers do) by another
+# process: exit 4 at once, and no SYNC reaches the chip.
+s_fault_busy() {
+	local chip=$1 hpid
+	need_espwipe || return
+	gadget_up b0 $chip dummy_udc.0 $EMU_FAST || { fail "gadget did not come up"; gadget_down b0; return; }
+	ttylines /dev/$TTY_b0 hold 30 lock > /tmp/hold.out 2>&1 &
+	hpid=$!
+	wait_for "grep -q held /tmp/hold.out" 250 || fail "holder did not lock the port: $(cat /tmp/hold.out)"
+	ew_bg b0 erase -p /dev/$TTY_b0
+	ew_collect b0
+	kill $hpid
+	wait $hpid
+	[ "$EW_RC" = 4 ] || fail "espwipe exited $EW_RC, expected 4 (busy)"
+	[ "$(status_field b0 sync)" = 0 ] || fail "SYNC reached the chip while the port was held"
+	gadget_down b0
+}
+
+# espwipe.ko unloaded while the tool erases (it entered the loader through the
+# module's attribute).  Right outcome: the module's part was over once the
+# write returned, the erase goes on over the tty, and the final hard reset
+# falls back to TIOCMSET: exit 0, flash blank, chip back in its app (host
+# check: the report at unplug says app, reset_method tiocm).
+s_fault_rmmod_midrun() {
+	local chip=$1 t0 t1
+	need_espwipe || return
+	need_kmod || return
+	gadget_up b0 $chip dummy_udc.0 $EMU_REAL || { fail "gadget did not come up"; gadget_down b0; return; }
+	wait_attr $TTY_b0 || fail "no attribute"
+	ew_bg b0 erase -p /dev/$TTY_b0
+	bridge_wait b0 'flash_begin=2 ' 1500 || fail "the erase never started"
+	t0=$(now_us)
+	rmmod espwipe || fail "rmmod failed while espwipe ran"
+	t1=$(now_us)
+	fact rmmod_us $((t1 - t0))
+	ew_collect b0
+	[ "$EW_RC" = 0 ] || fail "espwipe exited $EW_RC after rmmod, expected 0: $(tail -n1 /tmp/ew.b0.err)"
+	gadget_down b0
+	kmod_load || fail "insmod after the run failed"
+}
+
+# The port renumbered on replug: board ra is plugged (ttyUSB0), unplugged; rb
+# is plugged first and takes ttyUSB0; ra comes back as another ttyUSBn.
+# `espwipe -p esp-ra` (the USB serial number, read from sysfs by libudev
+# without udevd) must wipe ra and leave rb alone.
+s_fault_renumber() {
+	local before
+	need_espwipe || return
+	kmod_present && kmod_load
+	gadget_up ra ch340 dummy_udc.0 $EMU_FAST || { fail "gadget ra did not come up"; gadget_down ra; return; }
+	before=$TTY_ra
+	gadget_down ra ra-first
+	gadget_up rb cp2102 dummy_udc.1 $EMU_FAST || fail "gadget rb did not come up"
+	gadget_up ra ch340 dummy_udc.0 $EMU_FAST || fail "gadget ra did not come back"
+	fact ttys "ra $before -> $TTY_ra, rb $TTY_rb"
+	[ "$TTY_ra" != "$before" ] || fail "the port number did not move ($before)"
+	$ESPWIPE list --json > /tmp/list.out 2>&1
+	out "@@OUTPUT $SCN list $(tr '\n' ' ' < /tmp/list.out)"
+	ew_bg ra erase -p esp-ra
+	ew_collect ra
+	[ "$EW_RC" = 0 ] || fail "espwipe -p esp-ra exited $EW_RC: $(tail -n1 /tmp/ew.ra.err)"
+	tr -d '\\' < /tmp/ew.ra.out | grep -q "\"port\": *\"/dev/$TTY_ra\"" || fail "espwipe did not use /dev/$TTY_ra"
+	gadget_down ra ra
+	gadget_down rb rb
+}
+
+# ---------------------------------------------------------------- soak (issue 5)
+# SOAK_CYCLES cycles of: 2-4 boards plugged (dummy_udc.0..3), the attribute
+# modes checked, one board wiped while random writers (valid and invalid
+# values) hit the others' attributes, sometimes a board unplugged under its
+# writers, all unplugged; every 4th cycle (at random) the module unloaded and
+# reloaded, with or without boards plugged.  Then: dmesg clean, no
+# usb-serial device (so no attribute directory) left, and unreclaimable slab
+# back to its level after the warm-up cycles (tolerance: SOAK_SLAB_KB,
+# default 256 KiB; see tests/system/README.md).
+
+SOAK_VALS="1 1 U0,1|W0.01|U0,0 D0|R1|W0.005|R0 x D2 U0,1|W6 U0,1||U0,0 0 11"
+SOAK_SEQ_VALS="U0,1|W0.02|U1,0|W0.01|U0,0 D1|W0.01|D0 bogus W99"
+
+soak_pick() {
+	# soak_pick WORDS...: one of them at random
+	shift $((RANDOM % $#))
+	echo "$1"
+}
+
+# soak_down NAME: unplug and stop a bridge without sending its report.
+soak_down() {
+	local name=$1 g=$CFG/$1 pid
+	eval "pid=\$BPID_$name"
+	[ -e $g/UDC ] && echo "" > $g/UDC 2> /dev/null
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2> /dev/null
+		wait "$pid"
+		eval "BPID_$name="
+	fi
+	umount /ffs/$name 2> /dev/null
+	rm -f $g/configs/c.1/ffs.$name
+	rmdir $g/configs/c.1 $g/functions/ffs.$name $g/strings/0x409 $g 2> /dev/null
+}
+
+# Unreclaimable slab in kB, measured after dropping the reclaimable caches and
+# shrinking every cache (SLUB: per-cpu partial slabs flushed, empty slabs
+# freed), so what is left is objects still allocated, not slabs kept for reuse.
+soak_slab_kb() {
+	local f
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f" 2> /dev/null; done
+	sed -n 's/^SUnreclaim: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+
+# name active_objs objsize, one cache per line
+soak_slabinfo() {
+	awk 'NR > 2 { print $1, $2, $4 }' /proc/slabinfo > "$1"
+}
+
+soak_modes_ok() {
+	local tty=$1 m a
+	m=
+	for a in enter_bootloader reset bootloader_sequence reset_sequence; do
+		m="$m $(stat -c %a $SERIALDEV/$tty/$a 2> /dev/null || echo none)"
+	done
+	[ "$m" = " 200 200 644 644" ] && return 0
+	fail "attribute modes of $tty are$m (want 200 200 644 644)"
+	return 1
+}
+
+soak_cycle() {
+	local i=$1 nb j chip tool wpids= a v k victim
+	nb=$((2 + RANDOM % 3))
+	j=0
+	while [ $j -lt $nb ]; do
+		chip=$(soak_pick ch340 cp2102)
+		gadget_up s$j $chip dummy_udc.$j $EMU_FAST || { fail "cycle $i: gadget s$j did not come up"; return 1; }
+		j=$((j + 1))
+	done
+	if kmod_loaded; then
+		j=0
+		while [ $j -lt $nb ]; do
+			wait_attr $(eval echo \$TTY_s$j) || { fail "cycle $i: no attribute on s$j"; return 1; }
+			soak_modes_ok $(eval echo \$TTY_s$j) || return 1
+			j=$((j + 1))
+		done
+	fi
+	tool=$((RANDOM % nb))
+	ew_bg s$tool erase -p /dev/$(eval echo \$TTY_s$tool) --after stay
+	j=0
+	while [ $j -lt $nb ]; do
+		if [ $j != $tool ]; then
+			for k in 1 2; do
+				a=$SERIALDEV/$(eval echo \$TTY_s$j)/$(soak_pick enter_bootloader enter_bootloader reset bootloader_sequence reset_sequence)
+				case $a in
+				*_sequence) v=$(soak_pick $SOAK_SEQ_VALS) ;;
+				*) v=$(soak_pick $SOAK_VALS) ;;
+				esac
+				(echo "$v" > "$a") 2> /dev/null &
+				wpids="$wpids $!"
+			done
+		fi
+		j=$((j + 1))
+	done
+	# sometimes a board goes away under its writers
+	if [ $((RANDOM % 3)) = 0 ] && [ $nb -gt 1 ]; then
+		victim=$(( (tool + 1 + RANDOM % (nb - 1)) % nb ))
+		echo "" > $CFG/s$victim/UDC
+		SOAK_UNPLUGS=$((SOAK_UNPLUGS + 1))
+	fi
+	for k in $wpids; do wait $k; SOAK_WRITES=$((SOAK_WRITES + 1)); done
+	wait $EW_PID
+	read -r EW_RC EW_END < /tmp/ew.s$tool.rc
+	[ "$EW_RC" = 0 ] || { fail "cycle $i: espwipe on s$tool exited $EW_RC: $(tail -n1 /tmp/ew.s$tool.err)"; return 1; }
+	SOAK_WIPES=$((SOAK_WIPES + 1))
+	# module unload/reload: with the boards still plugged, or between cycles
+	if [ -e $KO ] && [ $((RANDOM % 4)) = 0 ]; then
+		rmmod espwipe || { fail "cycle $i: rmmod failed"; return 1; }
+		j=0
+		while [ $j -lt $nb ]; do
+			[ -e $SERIALDEV/$(eval echo \$TTY_s$j)/enter_bootloader ] && { fail "cycle $i: attribute left after rmmod"; return 1; }
+			j=$((j + 1))
+		done
+		[ $((RANDOM % 2)) = 0 ] && insmod $KO
+		SOAK_RELOADS=$((SOAK_RELOADS + 1))
+	fi
+	j=0
+	while [ $j -lt $nb ]; do
+		soak_down s$j
+		j=$((j + 1))
+	done
+	kmod_loaded || insmod $KO || { fail "cycle $i: insmod failed"; return 1; }
+	wait_for "[ -z \"\$(ls $SERIALDEV)\" ]" 250 || { fail "cycle $i: left behind: $(ls $SERIALDEV)"; return 1; }
+	dmesg -c >> /tmp/dmesg.$SCN
+	if grep -qE "$BAD_DMESG" /tmp/dmesg.$SCN; then
+		fail "cycle $i: kernel log: $(grep -E "$BAD_DMESG" /tmp/dmesg.$SCN | head -n1)"
+		return 1
+	fi
+	# only the last few cycles' messages are kept
+	tail -n 200 /tmp/dmesg.$SCN > /tmp/dmesg.keep && mv /tmp/dmesg.keep /tmp/dmesg.$SCN
+	return 0
+}
+
+s_soak() {
+	local n=$1 i kb0 kb1 t0 t1 warm
+	need_espwipe || return
+	need_kmod || return
+	RANDOM=${SOAK_SEED:-1}
+	SOAK_WIPES=0 SOAK_WRITES=0 SOAK_UNPLUGS=0 SOAK_RELOADS=0 SOAK_TREND=""
+	# the first cycles warm the caches (first use of the modules, sysfs,
+	# FunctionFS, IDR layers): unreclaimable slab settles within about 3
+	# cycles (measured), so the baseline is taken after them
+	warm=$((n / 3))
+	[ $warm -gt 3 ] && warm=3
+	[ $warm -lt 1 ] && warm=1
+	t0=$(now_us)
+	i=1
+	while [ $i -le $n ]; do
+		soak_cycle $i || break
+		if [ $i = $warm ]; then
+			kb0=$(soak_slab_kb)
+			soak_slabinfo /tmp/slab.0
+		elif [ $((i % 4)) = 0 ]; then
+			SOAK_TREND="$SOAK_TREND $(soak_slab_kb)"
+		fi
+		i=$((i + 1))
+	done
+	kb1=$(soak_slab_kb)
+	soak_slabinfo /tmp/slab.1
+	t1=$(now_us)
+	fact cycles "$((i - 1)) of $n (baseline after cycle $warm)"
+	fact counts "wipes=$SOAK_WIPES writes=$SOAK_WRITES unplugs_under_writers=$SOAK_UNPLUGS reloads=$SOAK_RELOADS"
+	fact guest_s $(((t1 - t0) / 1000000))
+	[ -n "$kb0" ] || { fail "no baseline (stopped in cycle $i)"; return; }
+	fact slab_unreclaimable_kb "$kb0 -> $kb1 (delta $((kb1 - kb0)))"
+	fact slab_trend_kb "every 4 cycles:$SOAK_TREND"
+	# the caches that grew or shrank most, for a diagnosis
+	fact slab_growth "$(awk 'NR == FNR { o[$1] = $2 * $3; next } { d = $2 * $3 - o[$1]; if (d > 0) print d, $1 }' /tmp/slab.0 /tmp/slab.1 | sort -rn | head -n 8 | awk '{ printf "%s:+%dB ", $2, $1 }')"
+	fact slab_shrink "$(awk 'NR == FNR { o[$1] = $2 * $3; next } { d = $2 * $3 - o[$1]; if (d < 0) print d, $1 }' /tmp/slab.0 /tmp/slab.1 | sort -n | head -n 5 | awk '{ printf "%s:%dB ", $2, $1 }')"
+	[ $((kb1 - kb0)) -le ${SOAK_SLAB_KB:-256} ] || fail "unreclaimable slab grew by $((kb1 - kb0)) kB from cycle $warm to $n (tolerance ${SOAK_SLAB_KB:-256})"
+}
+
 # ---------------------------------------------------------------- benchmark
 
 # bench_holds CHIP PATH LOAD REPS: PATH kernel|user, LOAD 0|1.
@@ -577,6 +889,17 @@ run_group() {
 		done
 		scenario kmod-crtscts-cp2102 s_kmod_crtscts cp2102
 		scenario espwipe-parallel4 s_espwipe_parallel 4 sysfs
+		for chip in ch340 cp2102; do
+			scenario fault-unplug-presync-$chip s_fault_unplug_presync $chip
+			scenario fault-unplug-verify-$chip s_fault_unplug_verify $chip
+			scenario fault-busy-$chip s_fault_busy $chip
+			scenario fault-rmmod-midrun-$chip s_fault_rmmod_midrun $chip
+		done
+		scenario fault-renumber s_fault_renumber
+		;;
+	soak)
+		kmod_present && insmod $KO
+		scenario soak s_soak ${SOAK_CYCLES:-20}
 		;;
 	bench)
 		kmod_present && insmod $KO

@@ -89,3 +89,32 @@ bench-system: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) $(SYS_OPT_DEPS) |
 	$(SYS_MKINITRD)
 	$(SYS_RUN) --group bench
 	$(SYS_RUN) --group bench --realtime
+
+# Kernel soak (issue 5): the `soak` group in a boot and initramfs of its own,
+# so it can run next to check-system.  check-soak is the short run in `make
+# check`; `make soak` the long one (SOAK_CYCLES).  SOAK_SEED picks the random
+# choices (boards, writers, unplugs, reloads); the same seed repeats them.
+SOAK_OUT := $(SYS_OUT)/soak
+SOAK_CHECK_CYCLES ?= 10
+SOAK_CYCLES ?= 300
+SOAK_SEED ?= 1
+SOAK_TIMEOUT ?= 3600
+CHECK_TARGETS += check-soak
+
+.PHONY: check-soak soak
+$(SOAK_OUT):
+	mkdir -p $@
+
+# soak_boot DIR CYCLES TIMEOUT: initramfs and results in DIR (check and long
+# runs apart, so neither overwrites the other's).
+SOAK_BOOT = @test -n "$(SYS_KVER)" || { echo "tests/system: no Debian kernel in /lib/modules + /boot (apt-get install linux-image-amd64)"; exit 1; }; \
+	mkdir -p $(1) && sh $(SYS_DIR)/mkinitramfs.sh $(1)/initramfs.cpio $(SYS_KVER) $(SYS_BRIDGE) \
+		$(SYS_TTYLINES) $(SYS_ESPWIPE) $(SYS_KMOD) && \
+	$(SYS_PY) $(SYS_DIR)/run.py --kernel $(SYS_KERNEL) --initrd $(1)/initramfs.cpio \
+		--out $(1) --group soak --seed $(SOAK_SEED) --cycles $(2) --timeout $(3)
+
+check-soak: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) $(SYS_OPT_DEPS) | $(SOAK_OUT)
+	$(call SOAK_BOOT,$(SOAK_OUT)/check,$(SOAK_CHECK_CYCLES),300)
+
+soak: $(SYS_BRIDGE) $(SYS_TTYLINES) $(SYS_GUEST_FILES) $(SYS_OPT_DEPS) | $(SOAK_OUT)
+	$(call SOAK_BOOT,$(SOAK_OUT)/long,$(SOAK_CYCLES),$(SOAK_TIMEOUT))

@@ -100,6 +100,26 @@ def main():
         return s
     case('crtscts: every step a SET_FLOW passes', crtscts(False), False)
     case('crtscts: a step through SET_MHS fails', crtscts(True), True)
+
+    # fault rows: the JSON result must not claim more than the emulator erased
+    def fault(claim_len, exit_code, erased_len, erased_event=False, name='fault-unplug-verify-x'):
+        emu = {'mode': 'loader',
+               'flash': {'size': 0x400000, 'blank': erased_len == 0x400000,
+                         'blank_ranges': [[0, erased_len]] if erased_len else []},
+               'erase_events': [{'offset': 0, 'length': erased_len, 'kind': 'B',
+                                 'failed': False}] if erased_len else []}
+        s = scenario(name, {'chip': 'cp2102', 'lines': [], 'requests': [], 'emu': emu})
+        res = {'event': 'result', 'exit_code': exit_code,
+               'erased': {'offset': 0, 'length': claim_len}}
+        out = '{"event":"erased"} ' if erased_event else ''
+        s.outputs['b0'] = out + run.json.dumps(res)
+        return s
+    case('fault: exit 9 after the erase, whole claim, erased event passes',
+         fault(0x400000, 9, 0x400000, True), False)
+    case('fault: exit 9, nothing claimed passes', fault(0, 9, 0x10000), False)
+    case('fault: claim beyond what the emulator erased fails', fault(0x400000, 0, 0x10000), True)
+    case('fault: exit 9 before the erase finished but whole claim fails',
+         fault(0x400000, 9, 0x400000, False), True)
     passed = sum(results)
     print('%d passed, %d failed' % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

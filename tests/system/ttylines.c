@@ -8,6 +8,8 @@
  *                                e.g. "U0,1|W0.1|U1,0|W0.05|U0,0" (Dn, Rn, Ud,r set
  *                                lines; Ws holds s seconds, clock_nanosleep absolute)
  *   ttylines DEV hold SECONDS    open the port and keep it open
+ *   ttylines DEV hold SECONDS lock|excl   ... holding flock(LOCK_EX), or with
+ *                                TIOCEXCL set; prints "held" once it holds the port
  *   ttylines now                 print CLOCK_MONOTONIC in microseconds
  *
  * Prints one "step <i> t_us=<when TIOCMSET returned> dtr= rts=" line per step.
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,6 +158,28 @@ static int run_steps(int fd, const char *spec)
 	return 0;
 }
 
+/* Keep the port open for secs seconds, locked the way other programs lock it. */
+static int hold_port(int fd, int secs, const char *how)
+{
+	if (!strcmp(how, "lock")) {
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			perror("ttylines: flock");
+			return 1;
+		}
+	} else if (!strcmp(how, "excl")) {
+		if (ioctl(fd, TIOCEXCL) < 0) {
+			perror("ttylines: TIOCEXCL");
+			return 1;
+		}
+	} else {
+		fprintf(stderr, "ttylines: hold: 'lock' or 'excl', not '%s'\n", how);
+		return 2;
+	}
+	printf("held\n");
+	fflush(stdout);
+	return sleep((unsigned int)secs) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, rc;
@@ -179,6 +204,8 @@ int main(int argc, char **argv)
 		rc = roundtrip(fd);
 	else if (!strcmp(argv[2], "seq") && argc > 3)
 		rc = run_steps(fd, argv[3]);
+	else if (!strcmp(argv[2], "hold") && argc > 4)
+		rc = hold_port(fd, atoi(argv[3]), argv[4]);
 	else if (!strcmp(argv[2], "hold") && argc > 3)
 		rc = sleep((unsigned int)atoi(argv[3])) ? 1 : 0;
 	else
