@@ -53,6 +53,9 @@ struct session {
 	uint64_t prog_base_us, prog_total_us;
 	bool prog_active;
 	char errmsg[512];
+	/* udev properties of the port, looked up before touching it */
+	struct dev_props props;
+	bool have_props;
 };
 
 static int fail(struct session *s, int code, const char *hint, const char *fmt, ...)
@@ -741,7 +744,14 @@ static int run_command(struct session *s)
 	uint32_t off = 0, len;
 	int r;
 
-	if ((r = choose_port(s)) || (r = open_port(s)))
+	if ((r = choose_port(s)))
+		return r;
+	/*
+	 * The socket's identity now, while the device exists: after an unplug
+	 * the failure record still has to say which socket it was.
+	 */
+	s->have_props = devprops_lookup(s->devnode, &s->props) == 0;
+	if ((r = open_port(s)))
 		return r;
 	if (o->cmd == CMD_RESET && s->port.has_lines) {
 		r = port_hard_reset(&s->port, o->reset == RESET_SYSFS ? RESET_SYSFS : RESET_AUTO);
@@ -808,14 +818,13 @@ static void record_wipe(struct session *s, int code)
 		.seconds = (double)(port_now_us() - s->t0) / 1e6,
 		.error = code ? s->errmsg : NULL,
 	};
-	struct dev_props props;
 	struct journal_fields *f = malloc(sizeof(*f));
 	int rc;
 
 	if (!f)
 		return;
-	if (s->devnode[0] && devprops_lookup(s->devnode, &props) == 0)
-		r.id_path = props.id_path;
+	if (s->have_props)
+		r.id_path = s->props.id_path;
 	memcpy(r.mac, s->chip.mac, sizeof(r.mac));
 	journal_build(&r, f);
 	rc = journal_send(f);

@@ -63,7 +63,9 @@ void out_event(struct output *o, const char *event, struct json_object *fields,
 		struct json_object *obj = fields ? fields : json_object_new_object();
 
 		json_object_object_add(obj, "event", json_object_new_string(event));
-		json_object_object_add(obj, "time", json_object_new_double(wall_now()));
+		/* an event about the past (a journal record) brings its own time */
+		if (!json_object_object_get_ex(obj, "time", NULL))
+			json_object_object_add(obj, "time", json_object_new_double(wall_now()));
 		if (msg[0])
 			json_object_object_add(obj, "message", json_object_new_string(msg));
 		emit_json(o, obj);

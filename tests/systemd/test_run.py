@@ -10,6 +10,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN = os.path.join(HERE, 'run.py')
+sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 import run  # noqa: E402
 
@@ -29,6 +30,7 @@ def good_records():
         'allow-path': [('a', emu(True, [8, 2])), ('b', emu(False))],
         'badconf': [('a-group-writable', emu(False)), ('a-owner-4242', emu(False))],
         'unplug': [('a-erasing', emu(True, [8, 2]))],
+        'stop-midwipe': [('a-erasing', emu(True, [8, 2]))],
         'user-dialout': [('a-outsider', emu(False)), ('a-user', emu(True, [8, 2]))],
     }
     for name in run.SCENARIOS:
@@ -79,6 +81,9 @@ def main():
         'unplug before FLASH_BEGIN':
             replace(good, '@@REPORT unplug a-erasing ',
                     '@@REPORT unplug a-erasing ' + emu(False, [8])),
+        'stop before FLASH_BEGIN':
+            replace(good, '@@REPORT stop-midwipe a-erasing ',
+                    '@@REPORT stop-midwipe a-erasing ' + emu(False, [8])),
         'outsider reached the ROM':
             replace(good, '@@REPORT user-dialout a-outsider ',
                     '@@REPORT user-dialout a-outsider ' + emu(False, [8])),

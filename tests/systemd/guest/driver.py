@@ -444,6 +444,14 @@ def s_allow_path(s):
                 'A: no "matches the allow-list rule" line: %r' % la[-300:])
         s.check(pb_.get('Result') == 'success' and 'is not in the allow-list, not wiped' in lb,
                 'B: %s, log %r' % (pb_.get('Result'), lb[-300:]))
+        # the wipe record: written by the unit's unprivileged dynamic user
+        recs = wait_for(lambda: journal_records(unit_of(a.tty), pa_['InvocationID']), 5)
+        fact('record_a', json.dumps(recs))
+        s.check(len(recs) == 1 and recs[0].get('ESPWIPE_RESULT') == 'ok' and
+                recs[0].get('ESPWIPE_ID_PATH') == pa and recs[0].get('PRIORITY') == '6' and
+                recs[0].get('ESPWIPE_RESET') == 'sysfs' and
+                recs[0].get('_UID') not in (None, '0'),
+                'A: wipe record %s' % recs)
         rc, so, _ = run(['espwipe', 'list', '--json'])
         aw = {o['port']: o['autowipe'] for o in map(safe_json, so.splitlines())
               if o and 'autowipe' in o}
@@ -557,24 +565,22 @@ def s_unplug(s):
         # a bounded moment to have it indexed
         recs = wait_for(lambda: journal_records(u, p['InvocationID']), 2)
         fact('wipe_records', json.dumps(recs))
-        # Two outcomes race: espwipe sees the link go (exit 9) and writes its
-        # wipe record, or systemd's stop (BindsTo=) kills it first with SIGTERM,
-        # which espwipe does not handle: then no wipe record exists and only
-        # systemd's lines say it failed (bug; see stop-midwipe, which forces it).
-        killed = p.get('Result') == 'signal' and not recs
-        fact('wipe_record', 'absent (SIGTERM from the BindsTo stop came first)' if killed
-             else 'present')
-        if killed:
-            s.check("Failed with result 'signal'" in log,
-                    'killed, and the journal does not say so: %r' % log[-300:])
-        else:
-            s.check(len(recs) == 1 and recs[0].get('ESPWIPE_RESULT') != 'ok' and
-                    recs[0].get('ESPWIPE_EXIT_CODE') not in (None, '0') and
-                    recs[0].get('PRIORITY') == '3',
-                    'journal wipe records of the interrupted run: %s' % recs)
-            # the ROM never confirmed the erase: the record must not claim it
-            s.check(recs and recs[0].get('ESPWIPE_ERASED', '').endswith('+0x000000'),
-                    'the interrupted record claims an erase: %s' % recs)
+        # Two outcomes race: espwipe sees the link go (exit 9), or systemd's
+        # stop (BindsTo=) reaches it first with SIGTERM (exit 143, result
+        # "signal").  Either way it must leave exactly one failure record.
+        fact('wipe_record', '%s exit %s' % (
+            recs[0].get('ESPWIPE_RESULT'), recs[0].get('ESPWIPE_EXIT_CODE'))
+            if recs else 'absent')
+        s.check(len(recs) == 1 and recs[0].get('ESPWIPE_RESULT') in ('io', 'signal') and
+                recs[0].get('ESPWIPE_EXIT_CODE') in ('9', '143') and
+                recs[0].get('PRIORITY') == '3',
+                'journal wipe records of the interrupted run: %s' % recs)
+        # the ROM never confirmed the erase: the record must not claim it
+        s.check(recs and recs[0].get('ESPWIPE_ERASED', '').endswith('+0x000000'),
+                'the interrupted record claims an erase: %s' % recs)
+        markers = glob.glob('%s/%s/plug-*' % (MARKERS, a.tty))
+        fact('marker', ' '.join('%s=%r' % (m, read(m)) for m in markers))
+        if recs:
             STATE['unplug'] = (a.tty, recs[0])
     finally:
         a.down('a')
@@ -595,6 +601,7 @@ def s_stop(s):
         u = unit_of(a.tty)
         if not wait_for(lambda: re.search(r'flash_begin=[1-9]', a.status()), 60, 0.1):
             raise Fail('the auto-wipe never started erasing (status %r)' % a.status().strip())
+        a.snapshot('a-erasing')
         rc, _, err = run(['systemctl', 'stop', u], timeout=60)
         fact('stop_rc', rc)
         p = wait_unit_done(u, old[a.tty], 20)
@@ -606,14 +613,36 @@ def s_stop(s):
         sync_journal()
         recs = wait_for(lambda: journal_records(u, p['InvocationID']), 5)
         fact('wipe_records', json.dumps(recs))
-        s.check(recs and len(recs) == 1 and recs[0].get('ESPWIPE_EXIT_CODE') not in (None, '0'),
-                'no failure record in the journal for the stopped auto-wipe (records: %s)' % recs)
+        s.check(recs and len(recs) == 1 and recs[0].get('ESPWIPE_EXIT_CODE') == '143' and
+                recs[0].get('ESPWIPE_RESULT') == 'signal' and recs[0].get('PRIORITY') == '3',
+                'no SIGTERM failure record in the journal for the stopped auto-wipe '
+                '(records: %s)' % recs)
+        s.check(p.get('ExecMainStatus') == '143', 'exit status %s, want 143' %
+                p.get('ExecMainStatus'))
         markers = glob.glob('%s/%s/plug-*' % (MARKERS, a.tty))
         fact('marker', ' '.join('%s=%r' % (m, read(m)) for m in markers))
+        s.check(len(markers) == 1 and read(markers[0]).strip() == 'exit=143',
+                'the marker does not record the outcome: %s' %
+                [(m, read(m)) for m in markers])
+        if recs:
+            STATE['stopped'] = (a.tty, recs[0])
     finally:
         a.down('a')
         set_conf(None)
         run(['systemctl', 'reset-failed'])
+
+
+def s_unplug_idpath(s):
+    """The record of the wipe interrupted by the unplug names its socket
+    (ESPWIPE_ID_PATH), like every other record: a lab wants to know where the
+    board was that failed."""
+    if 'unplug' not in STATE:
+        raise Skip('run with the unplug scenario')
+    tty, rec = STATE['unplug']
+    fact('record', json.dumps(rec))
+    s.check(rec.get('ESPWIPE_ID_PATH') == STATE.get('id_path_a'),
+            'ESPWIPE_ID_PATH is %r, the socket was %r' % (rec.get('ESPWIPE_ID_PATH'),
+                                                          STATE.get('id_path_a')))
 
 
 def s_audit(s):
@@ -695,7 +724,7 @@ def journal_records(unit, inv):
         o = safe_json(line)
         if o:
             recs.append({k: v for k, v in o.items() if k.startswith('ESPWIPE_') or
-                         k in ('MESSAGE', 'PRIORITY', '_UID')})
+                         k in ('MESSAGE', 'PRIORITY', '_UID', '__REALTIME_TIMESTAMP')})
     return recs
 
 
@@ -754,6 +783,33 @@ def s_user(s):
         a.down('a')
 
 
+def same(entry, rec):
+    """An `espwipe log --json` entry is this journal record: same duration to
+    the millisecond (the entry's "time" cannot be used: see log-time)."""
+    try:
+        return abs(float(entry.get('seconds')) - float(rec['ESPWIPE_SECONDS'])) < 0.0005
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def s_log_time(s):
+    """`espwipe log --json`'s "time" is the record's journal timestamp."""
+    recs = [r for k in ('unplug', 'stopped') if k in STATE for r in [STATE[k][1]]]
+    if not recs:
+        raise Skip('run with unplug or stop-midwipe')
+    rc, so, se = run(['espwipe', 'log', '--json', '-n', '50'])
+    entries = [o for o in map(safe_json, so.splitlines()) if o and o.get('event') == 'wipe']
+    for rec in recs:
+        e = [x for x in entries if same(x, rec)]
+        if not s.check(len(e) == 1, 'record %s: %d entries' % (rec.get('ESPWIPE_SECONDS'), len(e))):
+            continue
+        t = float(e[0].get('time') or 0)
+        want = int(rec['__REALTIME_TIMESTAMP']) / 1e6
+        fact('time', 'entry %.6f journal %.6f' % (t, want))
+        s.check(abs(t - want) < 0.001, '"time" %.6f is not the journal\'s %.6f (off by %.3f s)'
+                % (t, want, t - want))
+
+
 def s_log(s):
     """espwipe log --json shows each wipe: the allowed auto-wipe (ok), the
     interrupted one (failed) and the dialout user's erase (ok)."""
@@ -762,7 +818,8 @@ def s_log(s):
     fact('log_rc', rc)
     recs = [o for o in map(safe_json, so.splitlines()) if o and o.get('event') == 'wipe']
     for r in recs:
-        fact('record', json.dumps({k: r.get(k) for k in ('command', 'port', 'id_path', 'result',
+        fact('record', json.dumps({k: r.get(k) for k in ('seconds', 'command', 'port', 'id_path',
+                                                         'result',
                                                          'exit_code', 'reset', 'erased')}))
     s.check(rc == 0, 'espwipe log --json: exit %d: %s' % (rc, se.strip()[-200:]))
     want = []
@@ -774,9 +831,15 @@ def s_log(s):
                      (r.get('erased') or '').startswith('0x000000+')))
     if 'unplug' in STATE:
         tty, rec = STATE['unplug']
-        want.append(('autowipe interrupted', lambda r: r.get('command') == 'autowipe' and
-                     r.get('port') == '/dev/' + tty and r.get('result') not in (None, 'ok') and
-                     r.get('exit_code') not in (None, 0)))
+        want.append(('autowipe interrupted by the unplug', lambda r, rec=rec: same(r, rec) and
+                     r.get('command') == 'autowipe' and r.get('port') == '/dev/' + tty and
+                     r.get('result') == rec.get('ESPWIPE_RESULT') and
+                     str(r.get('exit_code')) == rec.get('ESPWIPE_EXIT_CODE')))
+    if 'stopped' in STATE:
+        tty, rec = STATE['stopped']
+        want.append(('autowipe stopped by systemctl', lambda r, rec=rec: same(r, rec) and
+                     r.get('command') == 'autowipe' and r.get('port') == '/dev/' + tty and
+                     r.get('result') == 'signal' and r.get('exit_code') == 143))
     if 'user' in STATE:
         tty, _ = STATE['user']
         # every erase leaves a record, a refused one too
@@ -813,18 +876,19 @@ SCENARIOS = [
     ('allow-path', s_allow_path),
     ('badconf', s_badconf),
     ('unplug', s_unplug),
+    ('stop-midwipe', s_stop),
     ('user-dialout', s_user),
     ('log-json', s_log),
+    ('unplug-idpath', s_unplug_idpath),
+    ('log-time', s_log_time),
     ('security', s_security),
     ('journal-audit', s_audit),
     # last: it leaves a runtime drop-in on the unit
     ('unplug-bindsto', s_bindsto),
 ]
 # Known to fail (a bug reported, not fixed yet): run only when named in
-# espsd.only= (make check-systemd SYSD_ONLY=stop-midwipe).
-KNOWN_BUGS = [
-    ('stop-midwipe', s_stop),
-]
+# espsd.only= (make check-systemd SYSD_ONLY='noconf,unplug,unplug-idpath').
+KNOWN_BUGS = []
 
 
 def setup():
