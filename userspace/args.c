@@ -59,28 +59,28 @@ void op_options_default(struct op_options *o)
 
 int args_parse_size(const char *s, uint32_t *out)
 {
+	unsigned long long v, mult = 1;
 	char *end;
-	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* A digit first: strtoull would accept white space and a sign. */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return -1;
-	if (*end == 'K' || *end == 'k') {
-		v *= 1024;
+	if (*end == 'K' || *end == 'k')
+		mult = 1024;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1024 * 1024;
+	if (mult > 1) {
 		end++;
-	} else if (*end == 'M' || *end == 'm') {
-		v *= 1024 * 1024;
-		end++;
+		if (end[0] == 'i' && end[1] == 'B')
+			end += 2;
 	}
-	if (*end == 'i' && (end[-1] == 'K' || end[-1] == 'M' || end[-1] == 'k' || end[-1] == 'm') &&
-	    end[1] == 'B')
-		end += 2;
-	if (*end || v > UINT32_MAX)
+	if (*end || v > UINT32_MAX / mult)
 		return -1;
-	*out = (uint32_t)v;
+	*out = (uint32_t)(v * mult);
 	return 0;
 }
 

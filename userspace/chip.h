@@ -46,10 +46,13 @@
 #define FLASH_SR_WIP 0x01
 
 /*
- * Timeout for one register read/write round trip (a few ms in practice; each
- * is retried link->retries times), and for the flash attach.
+ * Timeout for one register read/write round trip, and for the flash attach.
+ * A round trip is about 4 ms at 115200 baud plus the bridge's USB latency
+ * (a few ms, tens under heavy load); 400 ms leaves ample margin while a
+ * reply lost to line noise costs little before the resend (each try is
+ * retried link->retries times).
  */
-#define CHIP_REG_TIMEOUT_MS 1000
+#define CHIP_REG_TIMEOUT_MS 400
 #define CHIP_ATTACH_TIMEOUT_MS 3000
 
 enum chip_variant {

@@ -101,6 +101,7 @@ void log_entry_init(struct log_entry *e)
 	memset(e, 0, sizeof(*e));
 	e->exit_code = -1;
 	e->seconds = -1;
+	e->uid = -1;
 }
 
 static bool key_is(const char *data, size_t klen, const char *key)
@@ -129,7 +130,11 @@ void log_entry_set(struct log_entry *e, const void *data, size_t len)
 	klen = (size_t)(eq - d);
 	v = eq + 1;
 	vlen = len - klen - 1;
-	if (key_is(d, klen, "ESPWIPE_COMMAND"))
+	if (key_is(d, klen, "_UID") && vlen < sizeof(num)) {
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+		e->uid = strtol(num, NULL, 10);
+	} else if (key_is(d, klen, "ESPWIPE_COMMAND"))
 		set_str(e->command, sizeof(e->command), v, vlen);
 	else if (key_is(d, klen, "ESPWIPE_PORT"))
 		set_str(e->port, sizeof(e->port), v, vlen);
@@ -200,6 +205,13 @@ void log_format_row(const struct log_entry *e, char *buf, size_t len)
 		snprintf(secs, sizeof(secs), "%.1f", e->seconds);
 	snprintf(buf, len, ROW_FMT, when, or_dash(e->port), or_dash(e->id_path), or_dash(e->chip),
 		 or_dash(e->mac), flash, or_dash(e->result), secs);
+	/*
+	 * Any local user can log a record: never let its bytes drive the
+	 * reader's terminal (escape sequences, line breaks).
+	 */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 static void json_str(struct json_object *o, const char *key, const char *v)
@@ -225,6 +237,8 @@ struct json_object *log_entry_json(const struct log_entry *e)
 	json_object_object_add(o, "exit_code", e->exit_code >= 0 ? json_object_new_int(e->exit_code) : NULL);
 	json_object_object_add(o, "seconds", e->seconds >= 0 ? json_object_new_double(e->seconds) : NULL);
 	json_str(o, "message", e->message);
+	/* who logged it (journald's trusted _UID): a forged record shows its author */
+	json_object_object_add(o, "uid", e->uid >= 0 ? json_object_new_int64(e->uid) : NULL);
 	return o;
 }
 

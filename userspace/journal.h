@@ -68,6 +68,7 @@ struct log_entry {
 	double seconds;
 	char erased[40];
 	char message[256];
+	long uid; /* _UID, set by journald (trusted): who logged the record; -1 unknown */
 };
 
 void log_entry_init(struct log_entry *e);

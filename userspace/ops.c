@@ -309,9 +309,14 @@ static int identify(struct session *s)
 	}
 	r = chip_identify(&s->link, s->opt->baud, &s->chip);
 	if (r != ROM_OK) {
+		/*
+		 * The ROM rejects a register access only when the request
+		 * arrived mangled (and it was resent already): a link fault.
+		 */
 		if (r == ROM_E_FAILED)
-			return fail(s, EXIT_CHIP, NULL, "%s: the ROM refused to identify the chip or its flash",
-				    s->devnode);
+			return fail(s, EXIT_IO, "check the cable; try a lower --baud",
+				    "%s: the ROM kept rejecting register reads as invalid while "
+				    "identifying the chip", s->devnode);
 		return link_fail(s, r, "identifying the chip");
 	}
 	s->have_chip = true;

@@ -266,6 +266,17 @@ enum port_error port_open(struct port *p, const char *path, uint32_t baud, int *
 		port_close(p);
 		return PORT_NOT_TTY;
 	}
+	/*
+	 * Root opens a tty even when its holder set TIOCEXCL: look, so a
+	 * board another program is using is never wiped under it.
+	 */
+	int excl = 0;
+
+	if (ioctl(p->fd, TIOCGEXCL, &excl) == 0 && excl) {
+		*err = EBUSY;
+		port_close(p);
+		return PORT_BUSY;
+	}
 	if (ioctl(p->fd, TIOCEXCL) < 0) {
 		*err = errno;
 		port_close(p);

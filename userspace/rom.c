@@ -304,6 +304,15 @@ int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
 			link->malformed++;
 			link->frames_skipped++;
 			saw_bad = true;
+			/*
+			 * A mangled frame that still carries direction 1 and our
+			 * op was the reply: the ROM sends no other, so waiting
+			 * out the deadline would only delay the resend.  (SYNC
+			 * is answered 8 times; one bad copy proves nothing.)
+			 */
+			if (op != ROM_SYNC && link->dec.len >= 2 && link->dec.buf[0] == 0x01 &&
+			    link->dec.buf[1] == op)
+				return ROM_E_PROTO;
 			continue;
 		}
 		saw_good = true;

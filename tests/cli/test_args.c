@@ -37,6 +37,14 @@ static void test_sizes(void **state)
 	assert_int_equal(args_parse_size("4294967296", &v), -1);
 	assert_int_equal(args_parse_size("5000M", &v), -1);
 	assert_int_equal(args_parse_size("Ki", &v), -1);
+	/* found by the fuzzer: white space let a sign through, K/M overflowed */
+	assert_int_equal(args_parse_size("\t4096", &v), -1);
+	assert_int_equal(args_parse_size("\n-18446744073709547520", &v), -1);
+	assert_int_equal(args_parse_size("17592186044417M", &v), -1);
+	assert_int_equal(args_parse_size("4194304K", &v), -1);
+	assert_int_equal(args_parse_size("4194303K", &v), 0);
+	assert_int_equal(v, 4194303u * 1024);
+	assert_int_equal(args_parse_size("4095M", &v), 0);
 }
 
 static void test_regions(void **state)

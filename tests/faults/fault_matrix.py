@@ -103,9 +103,7 @@ ROWS = [
         stat="bytes_dropped"),
     Row("host->chip byte drops 1 % (seed 16)", {0, 9}, 25,
         {"time_scale": FAST, "drop_rate": "0.01", "seed": "16"}, args=["--verify"],
-        stat="bytes_dropped",
-        known="userspace/ops.c:289 identify(): chip_identify's ROM_E_FAILED after 3 mangled "
-        "requests (01 05 each) is reported as exit 6 'unsupported chip'; it is a link fault (9)"),
+        stat="bytes_dropped"),
     Row("chip->host noise 1 % (between frames)", 0, 10,
         {"time_scale": FAST, "noise_rate": "0.01", "seed": "21"},
         args=["--verify"], stat="noise_bytes"),
@@ -114,9 +112,7 @@ ROWS = [
         args=["--verify"], stat="noise_bytes"),
     Row("chip->host noise 1 % inside frames too", 0, 10,
         {"time_scale": FAST, "noise_rate": "0.01", "noise_in_frames": "true", "seed": "23"},
-        args=["--verify"], stat="noise_bytes",
-        known="userspace/rom.c:296-318 rom_wait_reply(): after a mangled reply it waits out the "
-        "whole timeout (1 s) before the retry, so the 2 s sampled verify takes ~40 s"),
+        args=["--verify"], stat="noise_bytes"),
     Row("boot banner garbage (tiocm reset from app)", 0, 10,
         {"time_scale": FAST, "start_mode": "app", "first_sync_lost": "false"},
         args=["--reset", "tiocm", "--after", "stay"], lines=True),
@@ -143,8 +139,7 @@ ROWS = [
         hold="excl", user=65534),
     Row("tty held by another process (TIOCEXCL), tool as root", 4, 5, {"time_scale": FAST},
         needs_root=True,
-        hold="excl", known="userspace/port.c:209 port_open: root (CAP_SYS_ADMIN) opens a tty "
-        "despite TIOCEXCL; espwipe should refuse when TIOCGEXCL reports exclusive mode"),
+        hold="excl"),
 ]
 
 

@@ -36,17 +36,3 @@ $(UNIT_RELDIR)/%.o: %.c
 	$(CC) $(REL_CFLAGS) -Iuserspace -MMD -MP -c -o $@ $<
 
 -include $(UNIT_OBJS:.o=.d) $(UNIT_REL_OBJS:.o=.d)
-
-# Optional: libFuzzer over everything the chip can send (needs clang).
-# `make fuzz-unit UNIT_FUZZ_SECONDS=60`; not part of `make check` (time-bound).
-UNIT_FUZZ_BIN := $(ASAN)/tests/fuzz_rx
-UNIT_FUZZ_SECONDS ?= 30
-.PHONY: fuzz-unit
-$(UNIT_FUZZ_BIN): tests/unit/fuzz/fuzz_rx.c $(UNIT_PROTO_SRCS) $(wildcard userspace/*.h)
-	@mkdir -p $(@D)
-	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iuserspace -o $@ tests/unit/fuzz/fuzz_rx.c $(UNIT_PROTO_SRCS)
-
-fuzz-unit: $(UNIT_FUZZ_BIN)
-	@mkdir -p $(BUILD)/unit-fuzz-corpus
-	$(UNIT_FUZZ_BIN) -max_total_time=$(UNIT_FUZZ_SECONDS) -max_len=2048 $(BUILD)/unit-fuzz-corpus
