@@ -282,6 +282,7 @@ enum port_error port_open(struct port *p, const char *path, uint32_t baud, int *
 		port_close(p);
 		return PORT_OTHER;
 	}
+	p->excl_set = true;
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
 	tio.c_cflag &= ~(tcflag_t)CRTSCTS;
@@ -307,6 +308,13 @@ enum port_error port_open(struct port *p, const char *path, uint32_t baud, int *
 void port_close(struct port *p)
 {
 	if (p->fd >= 0) {
+		/*
+		 * The kernel clears exclusive mode only at the tty's last close;
+		 * if another holder keeps it open, leaving it set would lock
+		 * the next user out.
+		 */
+		if (p->excl_set)
+			ioctl(p->fd, TIOCNXCL);
 		close(p->fd);
 		p->fd = -1;
 	}

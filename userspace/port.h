@@ -38,6 +38,7 @@ struct port {
 	int fd;
 	uint32_t baud;
 	bool has_lines;          /* TIOCMGET works (false on a pty) */
+	bool excl_set;           /* we set TIOCEXCL: clear it again on close */
 	enum reset_method used;  /* what the last enter/reset actually used */
 	port_tick_fn tick;
 	void *tick_ctx;

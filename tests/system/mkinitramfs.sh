@@ -11,6 +11,7 @@ set -eu
 
 out=$1; kver=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/kmods.sh"
 moddir=/lib/modules/$kver
 stage=$(dirname "$out")/initramfs
 rm -rf "$stage"
@@ -26,34 +27,7 @@ chmod 755 "$stage/init" "$stage/bin/scenarios.sh"
 # dependencies first; .ko.xz/.ko.zst are decompressed here (busybox insmod
 # in the guest takes plain ELF).
 wanted="usb-common usbcore udc-core dummy_hcd configfs libcomposite usb_f_fs usbserial ch341 cp210x"
-order=$stage/lib/modules/order
-: > "$order"
-add_module() { # relative path from modules.dep (recursive: keep variables local)
-	local rel name deps d
-	rel=$1
-	name=$(basename "$rel"); name=${name%%.ko*}
-	grep -qx "$name" "$order" && return 0
-	deps=$(grep -E "^$rel:" "$moddir/modules.dep" | cut -d: -f2)
-	# modules.dep lists a module's dependencies with the deepest last
-	for d in $(echo $deps | tr ' ' '\n' | sed '1!G;h;$!d'); do
-		add_module "$d"
-	done
-	case $rel in
-	*.ko.xz) xz -dc "$moddir/$rel" > "$stage/lib/modules/$name.ko" ;;
-	*.ko.zst) zstd -qdc "$moddir/$rel" > "$stage/lib/modules/$name.ko" ;;
-	*.ko.gz) gzip -dc "$moddir/$rel" > "$stage/lib/modules/$name.ko" ;;
-	*) cp "$moddir/$rel" "$stage/lib/modules/$name.ko" ;;
-	esac
-	echo "$name" >> "$order"
-}
-for m in $wanted; do
-	rel=$(grep -oE "^[^:]*/$m\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | head -n1 | tr -d :)
-	if [ -z "$rel" ]; then
-		echo "mkinitramfs: module $m not in $moddir/modules.dep" >&2
-		exit 1
-	fi
-	add_module "$rel"
-done
+stage_modules "$stage" "$moddir" $wanted || exit 1
 
 copy_lib() {
 	src=$1
