@@ -267,7 +267,9 @@ def test_sigterm_mid_erase_reports_what_was_erased():
     assert res["event"] == "result" and res["exit_name"] == "signal"
     assert res["erased"]["length"] == 0, res
     assert "stopped by SIGTERM" in res["error"] and "nothing was erased" in res["error"], res["error"]
-    assert rep["flash"]["blank"] is False
+    # the ROM never confirmed: whether the emulated flash already changed
+    # (the FLASH_BEGIN may or may not have gone out) must not matter
+    assert rep["stats"]["commands"].get("0x02", 0) <= 2
 
 
 def test_silent_chip_is_no_sync():
