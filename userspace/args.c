@@ -106,17 +106,25 @@ int args_parse_region(const char *s, uint32_t *offset, uint32_t *size)
 	return 0;
 }
 
+/* The command words, indexed by enum command. */
+static const char *const command_names[] = {
+	[CMD_INFO] = "info", [CMD_ERASE] = "erase", [CMD_VERIFY] = "verify",
+	[CMD_RESET] = "reset", [CMD_BOOTLOADER] = "bootloader", [CMD_LIST] = "list",
+	[CMD_AUTOWIPE] = "autowipe", [CMD_LOG] = "log",
+};
+
+const char *command_name(enum command c)
+{
+	if ((size_t)c < sizeof(command_names) / sizeof(command_names[0]) && command_names[c])
+		return command_names[c];
+	return "?";
+}
+
 static int parse_command(const char *s, enum command *c)
 {
-	static const struct { const char *name; enum command cmd; } cmds[] = {
-		{ "erase", CMD_ERASE }, { "verify", CMD_VERIFY }, { "info", CMD_INFO },
-		{ "reset", CMD_RESET }, { "bootloader", CMD_BOOTLOADER }, { "list", CMD_LIST },
-		{ "autowipe", CMD_AUTOWIPE }, { "log", CMD_LOG },
-	};
-
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(s, cmds[i].name) == 0) {
-			*c = cmds[i].cmd;
+	for (size_t i = 0; i < sizeof(command_names) / sizeof(command_names[0]); i++) {
+		if (command_names[i] && strcmp(s, command_names[i]) == 0) {
+			*c = (enum command)i;
 			return 0;
 		}
 	}

@@ -18,6 +18,9 @@ struct args {
 	bool help, version;
 };
 
+/* The word for a command ("erase", ...). */
+const char *command_name(enum command c);
+
 /* "4096", "0x1000", "64K", "4M": 0 and the value, or -1. */
 int args_parse_size(const char *s, uint32_t *out);
 /* "OFFSET:SIZE", both 4 KiB multiples, SIZE > 0, no overflow: 0 or -1. */

@@ -185,6 +185,7 @@ int autowipe_run(const struct op_options *o, struct output *out)
 	erase.cmd = CMD_ERASE;
 	erase.port = devnode;
 	erase.autowipe = true;
+	erase.props = &props; /* looked up above: no second udev query */
 	erase.region = false;
 	erase.verify = false;
 	erase.after = AFTER_HARD_RESET;

@@ -29,25 +29,50 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-void rom_erase_model(uint32_t offset, uint32_t erase_size, struct rom_erase_effect *out)
+int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx)
 {
 	uint32_t s = offset / FLASH_SECTOR;
 	uint32_t n = sectors_ceil(erase_size);
-	uint32_t h = SECTORS_PER_BLOCK - s % SECTORS_PER_BLOCK;
-	uint32_t head = min_u32(h, n);
+	uint32_t head = min_u32(SECTORS_PER_BLOCK - s % SECTORS_PER_BLOCK, n);
 	uint32_t rest = n; /* the bug: the count restarts at n, not n - head */
+	int r = 0;
 
+	for (uint32_t i = 0; i < head && !r; i++, s++)
+		r = fn(ctx, s * FLASH_SECTOR, FLASH_SECTOR);
+	for (; rest > SECTORS_PER_BLOCK && !r; rest -= SECTORS_PER_BLOCK, s += SECTORS_PER_BLOCK)
+		r = fn(ctx, s * FLASH_SECTOR, FLASH_BLOCK);
+	for (; rest > 0 && !r; rest--, s++)
+		r = fn(ctx, s * FLASH_SECTOR, FLASH_SECTOR);
+	return r;
+}
+
+static int count_unit(void *ctx, uint32_t offset, uint32_t length)
+{
+	struct rom_erase_effect *e = ctx;
+
+	(void)offset;
+	if (length == FLASH_BLOCK)
+		e->block_erases++;
+	else
+		e->sector_erases++;
+	e->sectors += length / FLASH_SECTOR;
+	return 0;
+}
+
+void rom_erase_model(uint32_t offset, uint32_t erase_size, struct rom_erase_effect *out)
+{
 	memset(out, 0, sizeof(*out));
-	out->first_sector = s;
+	out->first_sector = offset / FLASH_SECTOR;
 	if (offset % FLASH_SECTOR)
 		return; /* the ROM refuses a misaligned start */
-	out->sector_erases = head;
-	while (rest > SECTORS_PER_BLOCK) {
-		out->block_erases++;
-		rest -= SECTORS_PER_BLOCK;
-	}
-	out->sector_erases += rest;
-	out->sectors = head + n;
+	rom_erase_walk(offset, erase_size, count_unit, out);
+}
+
+int plan_step_walk(const struct plan_step *st, erase_unit_fn fn, void *ctx)
+{
+	if (st->kind == PLAN_SPI_SECTOR)
+		return fn(ctx, st->offset, FLASH_SECTOR);
+	return rom_erase_walk(st->offset, st->erase_size, fn, ctx);
 }
 
 uint32_t rom_erase_size_workaround(uint32_t offset, uint32_t size)

@@ -26,6 +26,14 @@ struct rom_erase_effect {
 };
 void rom_erase_model(uint32_t offset, uint32_t erase_size, struct rom_erase_effect *out);
 
+/* One erase operation: a 4 KiB sector or a 64 KiB block at offset. */
+typedef int (*erase_unit_fn)(void *ctx, uint32_t offset, uint32_t length);
+/*
+ * Call fn for every erase operation the ROM runs for one FLASH_BEGIN, in its
+ * order (the model above); stops at, and returns, fn's first non-zero result.
+ */
+int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx);
+
 /* esptool's workaround: erase_size to send so that about `size` bytes get erased. */
 uint32_t rom_erase_size_workaround(uint32_t offset, uint32_t size);
 
@@ -51,6 +59,9 @@ struct erase_plan {
 	size_t nsteps;
 	uint32_t sector_erases, block_erases; /* totals */
 };
+
+/* The erase operations of one plan step, as rom_erase_walk. */
+int plan_step_walk(const struct plan_step *st, erase_unit_fn fn, void *ctx);
 
 /* Typical and datasheet-maximum erase times for a flash part. */
 struct flash_timing {

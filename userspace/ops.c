@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "chip.h"
 #include "connect.h"
 #include "devprops.h"
@@ -25,7 +26,6 @@
 #include "journal.h"
 #include "rom.h"
 
-#define REG_TIMEOUT_MS 1000
 #define SET_PARAMS_TIMEOUT_MS 1000
 #define ROM_DEFAULT_LIMIT (4u << 20) /* [?] the ROM's assumed default chip_size */
 
@@ -123,14 +123,6 @@ static void fmt_size(uint32_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu32 " MiB", bytes >> 20);
 	else
 		snprintf(buf, len, "%" PRIu32 " KiB", bytes >> 10);
-}
-
-static double wall_time_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- port selection ---- */
@@ -279,7 +271,7 @@ static int do_connect(struct session *s)
 	json_object_object_add(f, "ms", json_object_new_double((double)(res.synced_at_us - s->t0) / 1000.0));
 	/* wall-clock time of the first SYNC reply, for measuring from process start */
 	json_object_object_add(f, "synced_time",
-			       json_object_new_double(wall_time_s() -
+			       json_object_new_double(out_wall_time() -
 						      (double)(port_now_us() - res.synced_at_us) / 1e6));
 	out_event(s->out, "synced", f, "Synced with the ROM loader (attempt %d, %d SYNC replies)",
 		  res.attempts_used, res.replies);
@@ -541,30 +533,10 @@ static uint32_t xorshift(uint32_t *st)
 	return *st = x;
 }
 
-/*
- * One word in the middle of every erase operation a plan step makes, in the
- * order the ROM runs them (sheet §7): the head sectors, then 64 KiB blocks
- * while more than 16 sectors remain, then the tail sectors.
- */
-static int sample_step_units(struct session *s, const struct plan_step *st)
+/* One word in the middle of an erase operation: an ignored one is always caught. */
+static int sample_unit(void *ctx, uint32_t offset, uint32_t length)
 {
-	uint32_t pos = st->offset / FLASH_SECTOR;
-	uint32_t n, head, rem;
-	int r = 0;
-
-	if (st->kind == PLAN_SPI_SECTOR)
-		return check_words(s, st->offset + FLASH_SECTOR / 2, 4);
-	n = (st->erase_size + FLASH_SECTOR - 1) / FLASH_SECTOR;
-	head = 16 - pos % 16;
-	if (head > n)
-		head = n;
-	for (uint32_t i = 0; i < head && r == 0; i++, pos++)
-		r = check_words(s, pos * FLASH_SECTOR + FLASH_SECTOR / 2, 4);
-	for (rem = n; rem > 16 && r == 0; rem -= 16, pos += 16)
-		r = check_words(s, pos * FLASH_SECTOR + FLASH_BLOCK / 2, 4);
-	for (; rem > 0 && r == 0; rem--, pos++)
-		r = check_words(s, pos * FLASH_SECTOR + FLASH_SECTOR / 2, 4);
-	return r;
+	return check_words(ctx, offset + length / 2, 4);
 }
 
 static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool full)
@@ -600,7 +572,7 @@ static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool f
 		 * words until the time budget is spent.
 		 */
 		for (size_t i = 0; i < plan.nsteps && r == 0; i++)
-			r = sample_step_units(s, &plan.step[i]);
+			r = plan_step_walk(&plan.step[i], sample_unit, s);
 		uint32_t seed = (uint32_t)(start ^ (start >> 32)) | 1u;
 
 		while (r == 0 && port_now_us() - start < budget)
@@ -649,7 +621,7 @@ static int leave(struct session *s, bool stay)
 	}
 	if (r == -ENOTTY && s->synced) {
 		/* No lines (a pty, a bare adapter): ask the ROM to run the application. */
-		r = rom_flash_end(&s->link, true, REG_TIMEOUT_MS);
+		r = rom_flash_end(&s->link, true, CHIP_REG_TIMEOUT_MS);
 		if (r == ROM_OK) {
 			out_event(s->out, "reset", NULL, "No reset lines: left the loader with FLASH_END");
 			return 0;
@@ -663,6 +635,24 @@ static int leave(struct session *s, bool stay)
 
 /* ---- result ---- */
 
+static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Append to buf at *pos; a line that no longer fits is cut, never overrun. */
+static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*pos >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos += (size_t)n;
+}
+
 /*
  * The one line per board a lab operator reads: outcome, identity, what the
  * ROM confirmed erased, the blank check, the time.
@@ -670,44 +660,36 @@ static int leave(struct session *s, bool stay)
 static void summary_line(struct session *s, int code)
 {
 	char line[512], mac[24], size[16];
-	size_t pos;
+	size_t pos = 0;
 
-	pos = (size_t)snprintf(line, sizeof(line), "%s: %s", s->devnode[0] ? s->devnode : "-",
-			       code == EXIT_OK ? "OK" : "FAILED");
+	appendf(line, sizeof(line), &pos, "%s: %s", s->devnode[0] ? s->devnode : "-",
+		code == EXIT_OK ? "OK" : "FAILED");
 	if (code != EXIT_OK)
-		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, " (exit %d, %s)", code,
-					exit_code_name(code));
-	if (s->have_chip && pos < sizeof(line)) {
+		appendf(line, sizeof(line), &pos, " (exit %d, %s)", code, exit_code_name(code));
+	if (s->have_chip) {
 		fmt_mac(s->chip.mac, mac, sizeof(mac));
 		fmt_size(s->chip.flash_size, size, sizeof(size));
-		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ", %s %s, flash 0x%06" PRIx32 " %s",
-					chip_variant_name(s->chip.variant), mac, s->chip.flash_id, size);
+		appendf(line, sizeof(line), &pos, ", %s %s, flash 0x%06" PRIx32 " %s",
+			chip_variant_name(s->chip.variant), mac, s->chip.flash_id, size);
 	}
-	if (s->erase_attempted && pos < sizeof(line)) {
-		if (s->done_length)
-			pos += (size_t)snprintf(line + pos, sizeof(line) - pos,
-						", erased 0x%06" PRIx32 "..0x%06" PRIx32, s->done_offset,
-						s->done_offset + s->done_length);
-		else
-			pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ", nothing erased");
-	}
-	if (s->verify_ran && pos < sizeof(line))
-		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, ", %s (%s check)",
-					s->verify_ok ? "blank" : "NOT blank", s->verify_mode);
-	if (pos < sizeof(line))
-		snprintf(line + pos, sizeof(line) - pos, ", %.1f s",
-			 (double)(port_now_us() - s->t0) / 1e6);
+	if (s->erase_attempted && s->done_length)
+		appendf(line, sizeof(line), &pos, ", erased 0x%06" PRIx32 "..0x%06" PRIx32, s->done_offset,
+			s->done_offset + s->done_length);
+	else if (s->erase_attempted)
+		appendf(line, sizeof(line), &pos, ", nothing erased");
+	if (s->verify_ran)
+		appendf(line, sizeof(line), &pos, ", %s (%s check)", s->verify_ok ? "blank" : "NOT blank",
+			s->verify_mode);
+	appendf(line, sizeof(line), &pos, ", %.1f s", (double)(port_now_us() - s->t0) / 1e6);
 	out_summary(s->out, line);
 }
 
 static void emit_result(struct session *s, int code)
 {
 	struct json_object *f = json_object_new_object();
-	static const char *const names[] = { "info", "erase", "verify", "reset", "bootloader", "list",
-					     "autowipe", "log" };
 	char buf[32];
 
-	json_object_object_add(f, "command", json_object_new_string(names[s->opt->cmd]));
+	json_object_object_add(f, "command", json_object_new_string(command_name(s->opt->cmd)));
 	json_object_object_add(f, "port", s->devnode[0] ? json_object_new_string(s->devnode) : NULL);
 	json_object_object_add(f, "reset_method", json_object_new_string(reset_method_name(s->port.used)));
 	if (s->have_chip) {
@@ -755,7 +737,12 @@ static int run_command(struct session *s)
 	 * The socket's identity now, while the device exists: after an unplug
 	 * the failure record still has to say which socket it was.
 	 */
-	s->have_props = devprops_lookup(s->devnode, &s->props) == 0;
+	if (o->props) {
+		s->props = *o->props;
+		s->have_props = true;
+	} else {
+		s->have_props = devprops_lookup(s->devnode, &s->props) == 0;
+	}
 	if ((r = open_port(s)))
 		return r;
 	if (o->cmd == CMD_RESET && s->port.has_lines) {

@@ -10,6 +10,8 @@
 #include "output.h"
 #include "port.h"
 
+struct dev_props;
+
 enum command {
 	CMD_INFO,
 	CMD_ERASE,
@@ -34,6 +36,8 @@ struct op_options {
 	int connect_attempts;
 	double verify_budget_s;  /* sampled verify budget */
 	bool autowipe;           /* this erase was started by `espwipe autowipe` (journal) */
+	/* the port's udev properties when the caller has them already (autowipe) */
+	const struct dev_props *props;
 	bool follow;             /* log --follow */
 	unsigned int log_lines;  /* log -n */
 };

@@ -14,7 +14,7 @@
 
 #include "exitcode.h"
 
-static double wall_now(void)
+double out_wall_time(void)
 {
 	struct timespec ts;
 
@@ -65,7 +65,7 @@ void out_event(struct output *o, const char *event, struct json_object *fields,
 		json_object_object_add(obj, "event", json_object_new_string(event));
 		/* an event about the past (a journal record) brings its own time */
 		if (!json_object_object_get_ex(obj, "time", NULL))
-			json_object_object_add(obj, "time", json_object_new_double(wall_now()));
+			json_object_object_add(obj, "time", json_object_new_double(out_wall_time()));
 		if (msg[0])
 			json_object_object_add(obj, "message", json_object_new_string(msg));
 		emit_json(o, obj);

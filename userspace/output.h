@@ -51,6 +51,9 @@ void out_debug(struct output *o, const char *fmt, ...) __attribute__((format(pri
 /* Packet trace hook, matches transport.trace. */
 void out_trace(void *ctx, char dir, const uint8_t *body, size_t len);
 
+/* Wall-clock time in seconds, as the "time" of every JSON event. */
+double out_wall_time(void);
+
 /* The one-line human summary of a run (not with --json or -q). */
 void out_summary(struct output *o, const char *line);
 
