@@ -2,7 +2,7 @@
 # bash completion for espwipe(1).
 #
 # Completes the commands, the options, the values of --reset and --after, a
-# few common --baud rates, and serial ports (for -p/--port and after
+# few common --baud rates and --flash-size values, and serial ports (for -p/--port and after
 # `autowipe`): /dev/ttyUSB*, /dev/ttyACM*, /dev/serial/by-id/*,
 # /dev/serial/by-path/*.  It needs nothing from the bash-completion package.
 # ESPWIPE_COMP_DEV replaces /dev in those patterns (for the tests).
@@ -30,7 +30,7 @@ _espwipe()
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=
 	local commands="erase verify info reset bootloader list autowipe log"
-	local options="--port --baud --reset --after --region --verify --full
+	local options="--port --baud --reset --after --region --verify --full --flash-size --force
 		--connect-attempts --json --lines --follow --quiet --verbose --help --version"
 	local i w cmd='' nargs=0
 
@@ -66,6 +66,10 @@ _espwipe()
 		_espwipe_words "115200 230400 460800 921600 74880" "$cur"
 		return 0
 		;;
+	--flash-size)
+		_espwipe_words "1M 2M 4M 8M 16M 32M" "$cur"
+		return 0
+		;;
 	--region | --connect-attempts | -n | --lines)
 		return 0
 		;;
@@ -81,7 +85,7 @@ _espwipe()
 		fi
 		if [[ $w == -* ]]; then
 			case $w in
-			-p | --port | -b | --baud | --reset | --after | --region | --connect-attempts | -n | --lines)
+			-p | --port | -b | --baud | --reset | --after | --region | --flash-size | --connect-attempts | -n | --lines)
 				[[ ${COMP_WORDS[i + 1]-} != "=" ]] && ((i++))
 				;;
 			esac

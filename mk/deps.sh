@@ -5,17 +5,23 @@
 # one apt-get line to run and fails.
 set -eu
 
-build="gcc make pkg-config libc6-dev libudev-dev libjson-c-dev libsystemd-dev scdoc"
+build="gcc make pkg-config libc6-dev libudev-dev libjson-c-dev libsystemd-dev libmd-dev scdoc"
 tests="libcmocka-dev python3 clang libclang-rt-dev debhelper dh-dkms lintian dpkg-dev udev systemd"
-kernel="linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms kmod perl openssl util-linux \
+# Both kernel series the module is tested on (kmod/README.md, "Kernel range"):
+# bookworm's 6.1 and the 6.12 of bookworm-security; `make check` runs the
+# module's lint, DKMS build and QEMU groups on each.
+kernel="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64 \
+linux-source-6.1 sparse dkms kmod perl openssl util-linux \
 qemu-system-x86 busybox-static cpio xz-utils zstd"
-interop="python3-serial python3-intelhex"
+interop="python3-serial python3-intelhex python3-rich-click"
 
 case "${1:-build}" in
 build) want="$build" ;;
 demo) want="$build python3" ;;
 check) want="$build $tests $kernel $interop" ;;
 bench) want="$build $tests $kernel $interop" ;;
+# tests/debugkernel: building the debug kernel for the QEMU guest
+debugkernel) want="$build $kernel linux-source-6.12 bc bison flex libelf-dev libssl-dev" ;;
 *) echo "deps.sh: unknown target '$1'" >&2; exit 2 ;;
 esac
 

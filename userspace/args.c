@@ -9,12 +9,14 @@
 
 const char args_usage[] =
 	"Usage: espwipe [OPTIONS] COMMAND\n"
-	"Put an ESP8266 into its ROM serial loader and erase its flash.\n"
+	"Put an ESP8266 or ESP32-family chip (ESP32, -S2, -S3, -C2, -C3, -C5, -C6, -C61,\n"
+	"-H2, -P4) into its ROM serial loader and erase its flash, without a stub.\n"
 	"\n"
 	"Commands:\n"
 	"  erase       erase the whole flash (or --region OFFSET:SIZE)\n"
-	"  verify      check that the flash is blank (sampled; --full reads every byte)\n"
-	"  info        show chip, MAC, crystal, flash JEDEC id and size\n"
+	"  verify      check that the flash is blank (sampled; --full checks every byte)\n"
+	"  info        show chip and revision, MAC, crystal (ESP8266), flash JEDEC id and\n"
+	"              size, Secure Download Mode and security features\n"
 	"  reset       hard-reset the board into its application\n"
 	"  bootloader  enter the ROM loader, sync, and stay there\n"
 	"  list        list candidate serial ports\n"
@@ -22,15 +24,33 @@ const char args_usage[] =
 	"              plug-in (run by udev/systemd; see udev/README.md)\n"
 	"  log         the wipes recorded in the systemd journal (--follow, -n N)\n"
 	"\n"
+	"Several boards at once (erase, info, verify, reset): give -p more than once,\n"
+	"or --all; erase --each keeps running and wipes every board plugged in.  On a\n"
+	"terminal a live table shows every board; otherwise one line (or JSON object)\n"
+	"per event, each with its port, and a summary.  Exit code: 0 if every board\n"
+	"succeeded, else the code of the first failed board in the table's order.\n"
+	"\n"
 	"Options:\n"
 	"  -p, --port PORT          device path, ID_PATH or USB serial number\n"
-	"                           (default: the only CH340/CP210x port)\n"
+	"                           (default: the only CH340/CP210x port); repeat it\n"
+	"                           for several boards, wiped in parallel\n"
+	"      --all                every supported (CH340/CP210x) port, in parallel\n"
+	"      --each               erase: keep running; wipe each supported board once\n"
+	"                           per plug-in as it is plugged in (with --all: and the\n"
+	"                           ones plugged in already); Ctrl-C ends with a summary\n"
+	"      --match RULE         --all/--each: only ports an allow-list rule matches\n"
+	"                           ('path ID_PATH', 'serial SERIAL', 'usb VID:PID'; see\n"
+	"                           autowipe.conf); repeatable, any rule may match\n"
 	"  -b, --baud RATE          serial rate, default 115200 (the ROM auto-bauds)\n"
 	"      --reset METHOD       auto|sysfs|tiocm|none: how to enter the loader (default auto)\n"
 	"      --after ACTION       hard-reset|stay: what to do when done (default hard-reset)\n"
 	"      --region OFFSET:SIZE erase/verify only this range (4 KiB multiples; K/M suffixes)\n"
 	"      --verify             erase: blank-check afterwards\n"
-	"      --full               verify: read every byte (slow in ROM mode)\n"
+	"      --full               verify: check every byte (ESP8266: slow reads; ESP32\n"
+	"                           family: one ROM MD5 over the range)\n"
+	"      --flash-size SIZE    the flash size when it cannot be read (Secure Download\n"
+	"                           Mode, unknown JEDEC id); must match a size that was read\n"
+	"      --force              erase even with flash encryption or secure boot enabled\n"
 	"      --connect-attempts N reset-and-sync attempts (default 4)\n"
 	"      --json               one JSON object per line on stdout\n"
 	"  -n, --lines N            log: show the last N records (default 10)\n"
@@ -42,7 +62,9 @@ const char args_usage[] =
 	"\n"
 	"Exit codes: 0 ok, 1 internal, 2 usage, 3 port missing or denied, 4 port busy,\n"
 	"5 no sync, 6 unsupported chip, 7 erase failed, 8 verify failed, 9 link lost,\n"
-	"10 auto-wipe allow-list or marker directory unusable, 11 journal unavailable;\n"
+	"10 auto-wipe allow-list or marker directory unusable, 11 journal unavailable,\n"
+	"12 security features enabled (see --force), 13 partial: flash above 16 MiB not\n"
+	"erased, 14 sdm: not possible in Secure Download Mode;\n"
 	"128+N stopped by signal N (143 SIGTERM, 130 SIGINT), after reporting what was erased.\n";
 
 void op_options_default(struct op_options *o)
@@ -139,6 +161,11 @@ enum {
 	OPT_FULL,
 	OPT_JSON,
 	OPT_ATTEMPTS,
+	OPT_FLASH_SIZE,
+	OPT_FORCE,
+	OPT_ALL,
+	OPT_EACH,
+	OPT_MATCH,
 };
 
 /* The command's own positional argument (autowipe PORT); 0, or -1 with err set. */
@@ -156,6 +183,34 @@ static int command_operand(struct args *a, const char *arg, char *err, size_t er
 	return 0;
 }
 
+/* Several boards: which commands, and which options go together.  0, or -1 with err set. */
+static int multi_checks(const struct args *a, char *err, size_t errlen)
+{
+	const struct op_options *o = &a->op;
+	bool several_ok = o->cmd == CMD_ERASE || o->cmd == CMD_INFO || o->cmd == CMD_VERIFY ||
+			  o->cmd == CMD_RESET;
+
+	if ((o->nports > 1 || o->all) && !several_ok) {
+		snprintf(err, errlen, "%s apply to erase, info, verify and reset only",
+			 o->all ? "--all" : "several ports");
+		return -1;
+	}
+	if (o->each && o->cmd != CMD_ERASE) {
+		snprintf(err, errlen, "--each applies to erase only");
+		return -1;
+	}
+	if ((o->all || o->each) && o->nports) {
+		snprintf(err, errlen, "%s and -p exclude each other (--match picks ports)",
+			 o->all ? "--all" : "--each");
+		return -1;
+	}
+	if (o->nmatch && !o->all && !o->each) {
+		snprintf(err, errlen, "--match applies to --all and --each only");
+		return -1;
+	}
+	return 0;
+}
+
 int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
@@ -167,6 +222,11 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "full", no_argument, NULL, OPT_FULL },
 		{ "connect-attempts", required_argument, NULL, OPT_ATTEMPTS },
+		{ "flash-size", required_argument, NULL, OPT_FLASH_SIZE },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "each", no_argument, NULL, OPT_EACH },
+		{ "match", required_argument, NULL, OPT_MATCH },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
@@ -188,7 +248,31 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 	while ((c = getopt_long(argc, argv, ":p:b:n:fqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			a->op.port = optarg;
+			if (a->op.nports == OPS_PORTS_MAX) {
+				snprintf(err, errlen, "too many ports (at most %d -p)", OPS_PORTS_MAX);
+				return -1;
+			}
+			if (!a->op.port)
+				a->op.port = optarg;
+			a->op.ports[a->op.nports++] = optarg;
+			break;
+		case OPT_ALL:
+			a->op.all = true;
+			break;
+		case OPT_EACH:
+			a->op.each = true;
+			break;
+		case OPT_MATCH:
+			if (a->op.nmatch == OPS_MATCH_MAX) {
+				snprintf(err, errlen, "too many --match rules (at most %d)", OPS_MATCH_MAX);
+				return -1;
+			}
+			if (!optarg[0] || strchr(optarg, '\n')) {
+				snprintf(err, errlen, "invalid --match '%s' (one rule: path, serial, usb or any)",
+					 optarg);
+				return -1;
+			}
+			a->op.match[a->op.nmatch++] = optarg;
 			break;
 		case 'b':
 			if (args_parse_size(optarg, &v) || v < 300) {
@@ -234,6 +318,17 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 				return -1;
 			}
 			a->op.connect_attempts = (int)v;
+			break;
+		case OPT_FLASH_SIZE:
+			if (args_parse_size(optarg, &v) || v < 64 * 1024 || v % 4096) {
+				snprintf(err, errlen,
+					 "invalid --flash-size '%s' (a multiple of 4096, at least 64K)", optarg);
+				return -1;
+			}
+			a->op.flash_size = v;
+			break;
+		case OPT_FORCE:
+			a->op.force = true;
 			break;
 		case OPT_JSON:
 			a->mode = OUT_JSON;
@@ -306,6 +401,17 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		snprintf(err, errlen, "--full applies to verify and erase --verify only");
 		return -1;
 	}
+	if (a->op.flash_size && a->op.cmd != CMD_ERASE && a->op.cmd != CMD_VERIFY &&
+	    a->op.cmd != CMD_INFO) {
+		snprintf(err, errlen, "--flash-size applies to erase, verify and info only");
+		return -1;
+	}
+	if (a->op.force && a->op.cmd != CMD_ERASE) {
+		snprintf(err, errlen, "--force applies to erase only");
+		return -1;
+	}
+	if (multi_checks(a, err, errlen))
+		return -1;
 	if (a->op.cmd == CMD_BOOTLOADER)
 		a->op.after = AFTER_STAY;
 	return 0;

@@ -16,6 +16,9 @@ enum exit_code {
 	EXIT_IO = 9,       /* link lost after sync: device gone, timeout, protocol error */
 	EXIT_CONFIG = 10,  /* autowipe: allow-list unreadable, unsafe or invalid; marker directory unusable */
 	EXIT_JOURNAL = 11, /* log: the systemd journal cannot be opened or read */
+	EXIT_SECURITY = 12, /* flash encryption or secure boot enabled: erase refused without --force */
+	EXIT_PARTIAL = 13, /* flash beyond what the ROM addresses (16 MiB): only the part below erased/checked */
+	EXIT_SDM = 14,     /* Secure Download Mode forbids what was asked (verify; size unknown without --flash-size) */
 };
 
 const char *exit_code_name(int code);

@@ -46,6 +46,23 @@ int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void 
 	return r;
 }
 
+int rom_erase_walk_exact(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx)
+{
+	uint32_t s = offset / FLASH_SECTOR;
+	uint32_t n = sectors_ceil(erase_size);
+	uint32_t head = min_u32(SECTORS_PER_BLOCK - s % SECTORS_PER_BLOCK, n);
+	uint32_t rest = n - head;
+	int r = 0;
+
+	for (uint32_t i = 0; i < head && !r; i++, s++)
+		r = fn(ctx, s * FLASH_SECTOR, FLASH_SECTOR);
+	for (; rest > SECTORS_PER_BLOCK && !r; rest -= SECTORS_PER_BLOCK, s += SECTORS_PER_BLOCK)
+		r = fn(ctx, s * FLASH_SECTOR, FLASH_BLOCK);
+	for (; rest > 0 && !r; rest--, s++)
+		r = fn(ctx, s * FLASH_SECTOR, FLASH_SECTOR);
+	return r;
+}
+
 static int count_unit(void *ctx, uint32_t offset, uint32_t length)
 {
 	struct rom_erase_effect *e = ctx;
@@ -68,10 +85,26 @@ void rom_erase_model(uint32_t offset, uint32_t erase_size, struct rom_erase_effe
 	rom_erase_walk(offset, erase_size, count_unit, out);
 }
 
+void rom_erase_model_of(enum erase_model m, uint32_t offset, uint32_t erase_size,
+			struct rom_erase_effect *out)
+{
+	if (m == ERASE_MODEL_ESP8266_BUG) {
+		rom_erase_model(offset, erase_size, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->first_sector = offset / FLASH_SECTOR;
+	if (offset % FLASH_SECTOR)
+		return;
+	rom_erase_walk_exact(offset, erase_size, count_unit, out);
+}
+
 int plan_step_walk(const struct plan_step *st, erase_unit_fn fn, void *ctx)
 {
 	if (st->kind == PLAN_SPI_SECTOR)
 		return fn(ctx, st->offset, FLASH_SECTOR);
+	if (st->model == ERASE_MODEL_EXACT)
+		return rom_erase_walk_exact(st->offset, st->erase_size, fn, ctx);
 	return rom_erase_walk(st->offset, st->erase_size, fn, ctx);
 }
 
@@ -343,6 +376,35 @@ int plan_erase_timed(uint32_t offset, uint32_t length, uint32_t flash_size,
 			return rc;
 		}
 	}
+	plan->offset = offset;
+	plan->length = length;
+	plan_totals(plan);
+	return 0;
+}
+
+int plan_erase_for(enum erase_model m, uint32_t offset, uint32_t length, uint32_t flash_size,
+		   const struct flash_timing *t, struct erase_plan *plan)
+{
+	struct plan_step *st;
+	struct rom_erase_effect fx;
+
+	if (m == ERASE_MODEL_ESP8266_BUG)
+		return plan_erase_timed(offset, length, flash_size, t, plan);
+	memset(plan, 0, sizeof(*plan));
+	if (offset % FLASH_SECTOR || length % FLASH_SECTOR || length == 0 ||
+	    (uint64_t)offset + length > flash_size)
+		return -EINVAL;
+	/* no erase-size bug: one FLASH_BEGIN covers exactly the range */
+	st = &plan->step[0];
+	st->kind = PLAN_FLASH_BEGIN;
+	st->model = ERASE_MODEL_EXACT;
+	st->offset = offset;
+	st->erase_size = length;
+	rom_erase_model_of(ERASE_MODEL_EXACT, offset, length, &fx);
+	st->covers = fx.sectors * FLASH_SECTOR;
+	st->sector_erases = fx.sector_erases;
+	st->block_erases = fx.block_erases;
+	plan->nsteps = 1;
 	plan->offset = offset;
 	plan->length = length;
 	plan_totals(plan);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Planning erases around the ESP8266 ROM's erase bug (sheet §7).
+ * Planning erases: around the ESP8266 ROM's erase bug (sheet §7), or exactly
+ * as asked on the ESP32 family, whose ROM has no such bug.
  *
  * The ROM, given erase_size bytes at a sector-aligned start, erases
  * n + min(h, n) sectors (n = ceil(erase_size/4096), h = 16 - start%16):
@@ -16,6 +17,17 @@
 
 #define FLASH_SECTOR 4096u
 #define FLASH_BLOCK 65536u
+
+/* How a ROM's FLASH_BEGIN turns erase_size into erase operations. */
+enum erase_model {
+	ERASE_MODEL_ESP8266_BUG, /* the ESP8266 ROM: n + min(h, n) sectors (below) */
+	/*
+	 * The ESP32-family ROMs [I]: exactly ceil(erase_size / 4096) sectors:
+	 * sectors up to the next 64 KiB boundary (16 when aligned), then 64 KiB
+	 * blocks while more than 16 sectors remain, then the tail sectors.
+	 */
+	ERASE_MODEL_EXACT,
+};
 
 /* What the ROM does for one FLASH_BEGIN (the model; unit-tested). */
 struct rom_erase_effect {
@@ -33,6 +45,11 @@ typedef int (*erase_unit_fn)(void *ctx, uint32_t offset, uint32_t length);
  * order (the model above); stops at, and returns, fn's first non-zero result.
  */
 int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx);
+/* The same for the exact model (ERASE_MODEL_EXACT). */
+int rom_erase_walk_exact(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx);
+/* rom_erase_model for either model. */
+void rom_erase_model_of(enum erase_model m, uint32_t offset, uint32_t erase_size,
+			struct rom_erase_effect *out);
 
 /* esptool's workaround: erase_size to send so that about `size` bytes get erased. */
 uint32_t rom_erase_size_workaround(uint32_t offset, uint32_t size);
@@ -45,6 +62,7 @@ enum plan_kind {
 
 struct plan_step {
 	enum plan_kind kind;
+	enum erase_model model; /* how the ROM walks a FLASH_BEGIN step */
 	uint32_t offset;       /* where the erase starts */
 	uint32_t erase_size;   /* the value sent (FLASH_BEGIN) */
 	uint32_t covers;       /* bytes this step erases, from offset */
@@ -94,6 +112,12 @@ int plan_erase(uint32_t offset, uint32_t length, uint32_t flash_size, struct era
 /* The same, optimising for a given part's typical times. */
 int plan_erase_timed(uint32_t offset, uint32_t length, uint32_t flash_size,
 		     const struct flash_timing *t, struct erase_plan *plan);
+/*
+ * A plan for a ROM of the given model: the ESP8266 planner above, or for
+ * ERASE_MODEL_EXACT one FLASH_BEGIN of exactly the range (same checks).
+ */
+int plan_erase_for(enum erase_model m, uint32_t offset, uint32_t length, uint32_t flash_size,
+		   const struct flash_timing *t, struct erase_plan *plan);
 
 /*
  * Expected (typical) and worst-case time of a step or a whole plan, in µs:

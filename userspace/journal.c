@@ -69,7 +69,7 @@ void journal_build(const struct wipe_record *r, struct journal_fields *out)
 	if (r->id_path && *r->id_path)
 		add(out, "ESPWIPE_ID_PATH=%s", r->id_path);
 	if (r->have_chip) {
-		add(out, "ESPWIPE_CHIP=%s", r->chip ? r->chip : "?");
+		add(out, "ESPWIPE_CHIP=%.47s", r->chip ? r->chip : "?");
 		add(out, "ESPWIPE_MAC=%s", mac);
 		add(out, "ESPWIPE_FLASH_ID=0x%06" PRIx32, r->flash_id);
 		add(out, "ESPWIPE_FLASH_SIZE=%" PRIu32, r->flash_size);
@@ -78,6 +78,8 @@ void journal_build(const struct wipe_record *r, struct journal_fields *out)
 		add(out, "ESPWIPE_RESET=%s", r->reset);
 	if (r->erase_attempted)
 		add(out, "ESPWIPE_ERASED=0x%06" PRIx32 "+0x%06" PRIx32, r->erased_offset, r->erased_length);
+	if (r->verify_method && *r->verify_method)
+		add(out, "ESPWIPE_VERIFY=%.15s", r->verify_method);
 	add(out, "ESPWIPE_RESULT=%s", exit_code_name(r->exit_code));
 	add(out, "ESPWIPE_EXIT_CODE=%d", r->exit_code);
 	add(out, "ESPWIPE_SECONDS=%.3f", r->seconds);
@@ -150,6 +152,8 @@ void log_entry_set(struct log_entry *e, const void *data, size_t len)
 		set_str(e->reset, sizeof(e->reset), v, vlen);
 	else if (key_is(d, klen, "ESPWIPE_RESULT"))
 		set_str(e->result, sizeof(e->result), v, vlen);
+	else if (key_is(d, klen, "ESPWIPE_VERIFY"))
+		set_str(e->verify, sizeof(e->verify), v, vlen);
 	else if (key_is(d, klen, "ESPWIPE_ERASED"))
 		set_str(e->erased, sizeof(e->erased), v, vlen);
 	else if (key_is(d, klen, "MESSAGE"))
@@ -233,6 +237,7 @@ struct json_object *log_entry_json(const struct log_entry *e)
 	json_object_object_add(o, "flash_size", e->flash_size ? json_object_new_int64(e->flash_size) : NULL);
 	json_str(o, "reset", e->reset);
 	json_str(o, "erased", e->erased);
+	json_str(o, "verify", e->verify);
 	json_str(o, "result", e->result);
 	json_object_object_add(o, "exit_code", e->exit_code >= 0 ? json_object_new_int(e->exit_code) : NULL);
 	json_object_object_add(o, "seconds", e->seconds >= 0 ? json_object_new_double(e->seconds) : NULL);

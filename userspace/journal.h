@@ -27,12 +27,13 @@ struct wipe_record {
 	const char *id_path;     /* may be NULL or empty */
 	const char *reset;       /* reset method used */
 	bool have_chip;
-	const char *chip;        /* ESP8266EX */
+	const char *chip;        /* ESP8266EX, ESP32-C3 (revision v0.4) */
 	uint8_t mac[6];
 	uint32_t flash_id;
 	uint32_t flash_size;     /* bytes, 0 if unknown */
 	bool erase_attempted;
 	uint32_t erased_offset, erased_length; /* what the ROM confirmed */
+	const char *verify_method; /* "spi-read" or "md5" when a verify ran, else NULL */
 	int exit_code;
 	double seconds;
 	const char *error;       /* the error message when exit_code != 0, or NULL */
@@ -58,11 +59,12 @@ struct log_entry {
 	char command[16];
 	char port[64];
 	char id_path[128];
-	char chip[32];
+	char chip[48];
 	char mac[24];
 	char flash_id[16];
 	uint32_t flash_size;
 	char reset[16];
+	char verify[16];
 	char result[16];
 	int exit_code;
 	double seconds;

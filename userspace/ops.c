@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "blank_md5.h"
 #include "chip.h"
 #include "connect.h"
 #include "devprops.h"
@@ -26,8 +27,6 @@
 #include "journal.h"
 #include "rom.h"
 
-#define SET_PARAMS_TIMEOUT_MS 1000
-#define ROM_DEFAULT_LIMIT (4u << 20) /* [?] the ROM's assumed default chip_size */
 
 struct session {
 	const struct op_options *opt;
@@ -36,8 +35,12 @@ struct session {
 	bool port_open;
 	struct rom_link link;
 	bool synced;
+	struct chip_detection det;
 	struct chip_info chip;
 	bool have_chip;
+	/* the ROM addresses less than the flash: only [0, limit) was worked on */
+	bool partial;
+	uint32_t addr_limit;
 	char devnode[256];
 	uint64_t t0;
 	/* erase bookkeeping: what the ROM confirmed */
@@ -45,7 +48,8 @@ struct session {
 	bool erase_attempted;
 	/* verify bookkeeping */
 	const char *verify_mode;
-	unsigned long verify_words;
+	const char *verify_method;    /* "spi-read" or "md5" */
+	unsigned long verify_words;   /* bytes checked / 4 */
 	bool verify_ran, verify_ok;
 	uint32_t verify_bad_addr;
 	/* progress of the running erase */
@@ -81,6 +85,9 @@ static int fail(struct session *s, int code, const char *hint, const char *fmt, 
 	out_error(s->out, code, s->errmsg, hint);
 	return code;
 }
+
+static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* A transport failure after sync is a lost link; a timeout too. */
 static int erased_so_far(struct session *s, char *buf, size_t len);
@@ -280,26 +287,88 @@ static int do_connect(struct session *s)
 	return 0;
 }
 
+static int unknown_chip(struct session *s)
+{
+	const struct chip_detection *d = &s->det;
+	const char *known = "espwipe knows the ESP8266/ESP8285, ESP32, ESP32-S2, -S3, -C2, -C3, -C5, "
+			    "-C6, -C61, -H2 and -P4";
+	char magic[48];
+
+	if (d->magic_result == ROM_OK) {
+		const char *name = chip_name_for_magic(d->magic);
+
+		snprintf(magic, sizeof(magic), "magic 0x%08" PRIx32 "%s%s%s", d->magic, name ? " = " : "",
+			 name ? name : "", name ? "?" : "");
+	} else {
+		snprintf(magic, sizeof(magic), "magic not readable: %s", rom_result_str(d->magic_result));
+	}
+	if (d->secinfo_result == ROM_OK && d->secinfo.has_chip_id)
+		return fail(s, EXIT_CHIP, known, "%s: unknown chip (security-info chip id %" PRIu32 ", %s)",
+			    s->devnode, d->secinfo.chip_id, magic);
+	if (d->secinfo_result == ROM_OK)
+		return fail(s, EXIT_CHIP, known, "%s: unknown chip (%u-byte security info, %s)", s->devnode,
+			    d->secinfo.len, magic);
+	return fail(s, EXIT_CHIP, known, "%s: unknown chip (%s; GET_SECURITY_INFO: %s)", s->devnode, magic,
+		    d->secinfo_result == 1 ? "not sent" : rom_result_str(d->secinfo_result));
+}
+
+static void fmt_revision(const struct chip_info *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "v%u.%u", c->rev_major, c->rev_minor);
+}
+
+static struct json_object *security_json(const struct chip_info *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (c->has_secinfo)
+		json_object_object_add(o, "flags", json_object_new_int64(c->secinfo.flags));
+	json_object_object_add(o, "flash_encryption", json_object_new_boolean(c->flash_encryption));
+	json_object_object_add(o, "secure_boot", json_object_new_boolean(c->secure_boot));
+	return o;
+}
+
+/* The fields every description of the chip carries (chip event, result). */
+static void chip_json(const struct session *s, struct json_object *f)
+{
+	const struct chip_info *c = &s->chip;
+	char buf[32];
+
+	json_object_object_add(f, "chip", json_object_new_string(c->name));
+	json_object_object_add(f, "chip_model", json_object_new_string(c->model));
+	if (c->has_revision) {
+		fmt_revision(c, buf, sizeof(buf));
+		json_object_object_add(f, "chip_revision", json_object_new_string(buf));
+	}
+	if (!c->sdm) {
+		fmt_mac(c->mac, buf, sizeof(buf));
+		json_object_object_add(f, "mac", json_object_new_string(buf));
+	}
+	if (c->crystal_mhz)
+		json_object_object_add(f, "crystal_mhz", json_object_new_int((int)c->crystal_mhz));
+	if (c->flash_id_read)
+		json_object_object_add(f, "flash_id", json_object_new_string(hex32(buf, sizeof(buf), c->flash_id)));
+	json_object_object_add(f, "flash_size", json_object_new_int64(c->flash_size));
+	if (c->flash_size_source != FLASH_SIZE_UNKNOWN)
+		json_object_object_add(f, "flash_size_source",
+				       json_object_new_string(c->flash_size_source == FLASH_SIZE_USER ? "user"
+												: "jedec"));
+	json_object_object_add(f, "secure_download_mode", json_object_new_boolean(c->sdm));
+	if (c->security_known && c->desc->security != CHIP_SECURITY_NONE)
+		json_object_object_add(f, "security", security_json(c));
+}
+
 static int identify(struct session *s)
 {
-	uint32_t magic;
-	int r = chip_read_magic(&s->link, &magic);
-	char mac[24], id[16], size[16];
+	char mac[24], id[16], size[16], extra[160] = "";
+	size_t pos = 0;
 	struct json_object *f;
+	int r = chip_detect(&s->link, &s->det);
 
-	if (r != ROM_OK)
-		return link_fail(s, r, "reading the chip magic");
-	if (magic != ESP8266_MAGIC) {
-		const char *name = chip_name_for_magic(magic);
-
-		if (name)
-			return fail(s, EXIT_CHIP, "espwipe handles the ESP8266 and ESP8285 only; use esptool",
-				    "%s: this is an %s (magic 0x%08" PRIx32 "), not an ESP8266",
-				    s->devnode, name, magic);
-		return fail(s, EXIT_CHIP, NULL, "%s: unknown chip (magic 0x%08" PRIx32 ")", s->devnode,
-			    magic);
-	}
-	r = chip_identify(&s->link, s->opt->baud, &s->chip);
+	if (r == CHIP_E_UNKNOWN)
+		return unknown_chip(s);
+	if (r == ROM_OK)
+		r = chip_identify(&s->link, s->opt->baud, &s->det, &s->chip);
 	if (r != ROM_OK) {
 		/*
 		 * The ROM rejects a register access only when the request
@@ -312,6 +381,10 @@ static int identify(struct session *s)
 		return link_fail(s, r, "identifying the chip");
 	}
 	s->have_chip = true;
+	if (s->opt->flash_size && !s->chip.flash_size && !s->chip.flash_no_answer) {
+		s->chip.flash_size = s->opt->flash_size;
+		s->chip.flash_size_source = FLASH_SIZE_USER;
+	}
 	fmt_mac(s->chip.mac, mac, sizeof(mac));
 	hex32(id, sizeof(id), s->chip.flash_id);
 	if (s->chip.flash_size)
@@ -319,14 +392,34 @@ static int identify(struct session *s)
 	else
 		snprintf(size, sizeof(size), "unknown");
 	f = json_object_new_object();
-	json_object_object_add(f, "chip", json_object_new_string(chip_variant_name(s->chip.variant)));
-	json_object_object_add(f, "mac", json_object_new_string(mac));
-	json_object_object_add(f, "crystal_mhz", json_object_new_int((int)s->chip.crystal_mhz));
-	json_object_object_add(f, "flash_id", json_object_new_string(id));
-	json_object_object_add(f, "flash_size", json_object_new_int64(s->chip.flash_size));
-	out_event(s->out, "chip", f, "Chip: %s, MAC %s, %u MHz crystal; flash %s (%s), %s",
-		  chip_variant_name(s->chip.variant), mac, s->chip.crystal_mhz, id,
-		  chip_flash_vendor(s->chip.flash_id), size);
+	chip_json(s, f);
+	if (s->chip.usj_known) {
+		json_object_object_add(f, "usb_serial_jtag", json_object_new_boolean(s->chip.usj));
+		json_object_object_add(f, "watchdogs_disabled",
+				       json_object_new_boolean(s->chip.watchdogs_disabled));
+	}
+	if (s->chip.desc->security != CHIP_SECURITY_NONE && s->chip.security_known)
+		appendf(extra, sizeof(extra), &pos, "; flash encryption %s, secure boot %s",
+			s->chip.flash_encryption ? "ON" : "off", s->chip.secure_boot ? "ON" : "off");
+	if (s->chip.has_secinfo)
+		appendf(extra, sizeof(extra), &pos, " (security flags 0x%" PRIx32 ")", s->chip.secinfo.flags);
+	if (s->chip.watchdogs_disabled)
+		appendf(extra, sizeof(extra), &pos, "; USB-Serial/JTAG: watchdogs disabled");
+	if (s->chip.sdm)
+		out_event(s->out, "chip", f, "Chip: %s in Secure Download Mode (no register access: "
+			  "MAC, revision and flash id unknown%s)%s", s->chip.name,
+			  s->chip.flash_size_source == FLASH_SIZE_USER ? "; flash size from --flash-size" : "",
+			  extra);
+	else if (s->chip.crystal_mhz)
+		out_event(s->out, "chip", f, "Chip: %s, MAC %s, %u MHz crystal; flash %s (%s), %s%s",
+			  s->chip.name, mac, s->chip.crystal_mhz, id, chip_flash_vendor(s->chip.flash_id),
+			  size, extra);
+	else
+		out_event(s->out, "chip", f, "Chip: %s, MAC %s; flash %s (%s), %s%s", s->chip.name, mac, id,
+			  chip_flash_vendor(s->chip.flash_id), size, extra);
+	if (s->chip.flash_no_answer)
+		out_note(s->out, "%s: the flash did not answer RDID (JEDEC id %s): failed to talk to the flash chip",
+			 s->devnode, id);
 	return 0;
 }
 
@@ -364,19 +457,19 @@ static int erased_so_far(struct session *s, char *buf, size_t len)
 static int run_flash_begin(struct session *s, const struct plan_step *st, int timeout_ms,
 			   struct rom_reply *reply)
 {
-	return rom_flash_begin(&s->link, st->erase_size, 0, 0x400, st->offset, timeout_ms, reply);
+	return chip_erase_begin(&s->link, &s->chip, st->offset, st->erase_size, timeout_ms, reply);
 }
 
-static int erase_step(struct session *s, const struct plan_step *st, const struct flash_timing *t,
-		      bool *params_sent)
+static int erase_step(struct session *s, const struct plan_step *st, const struct flash_timing *t)
 {
+	const uint32_t rom_limit = s->chip.desc->rom_default_flash_size;
 	int timeout_ms = (int)plan_step_timeout_ms(st, t);
 	struct rom_reply reply;
 	char done[96];
 	int r;
 
 	if (st->kind == PLAN_SPI_SECTOR) {
-		r = chip_flash_sector_erase(&s->link, st->offset, timeout_ms);
+		r = chip_flash_sector_erase(&s->link, s->chip.desc, st->offset, timeout_ms);
 		if (r == ROM_OK)
 			return 0;
 		erased_so_far(s, done, sizeof(done));
@@ -396,8 +489,9 @@ static int erase_step(struct session *s, const struct plan_step *st, const struc
 		out_debug(s->out, "mangled reply to FLASH_BEGIN; sending it again");
 		r = run_flash_begin(s, st, timeout_ms, &reply);
 	}
-	if (r == ROM_E_FAILED && !*params_sent && s->chip.flash_size > ROM_DEFAULT_LIMIT &&
-	    st->offset + st->erase_size > ROM_DEFAULT_LIMIT) {
+	if (r == ROM_E_FAILED && s->chip.desc->set_params == CHIP_SET_PARAMS_ON_REFUSAL &&
+	    !s->chip.params_sent && s->chip.flash_size > rom_limit &&
+	    st->offset + st->erase_size > rom_limit) {
 		/*
 		 * The ROM bounds every erase by its idea of the flash size.  Tell
 		 * it the real size (SPI_SET_PARAMS, 0x0B) and try once more.
@@ -406,11 +500,9 @@ static int erase_step(struct session *s, const struct plan_step *st, const struc
 		int pr_r;
 
 		out_note(s->out, "the ROM refused a range above %u MiB (%s); setting the flash size to %" PRIu32
-			 " MiB and retrying", ROM_DEFAULT_LIMIT >> 20, rom_error_str(reply.error),
+			 " MiB and retrying", rom_limit >> 20, rom_error_str(reply.error),
 			 s->chip.flash_size >> 20);
-		*params_sent = true;
-		pr_r = rom_spi_set_params(&s->link, s->chip.flash_id, s->chip.flash_size,
-					  SET_PARAMS_TIMEOUT_MS, &pr);
+		pr_r = chip_set_flash_params(&s->link, &s->chip, s->chip.flash_size, &pr);
 		if (pr_r == ROM_E_IO)
 			return link_fail(s, pr_r, "setting flash parameters");
 		if (pr_r != ROM_OK) {
@@ -420,7 +512,7 @@ static int erase_step(struct session *s, const struct plan_step *st, const struc
 				    "that erases the rest",
 				    "%s: the ROM refused to erase above 0x%06x and did not accept the flash size "
 				    "(0x0B %s); %s",
-				    s->devnode, ROM_DEFAULT_LIMIT,
+				    s->devnode, rom_limit,
 				    pr_r == ROM_E_FAILED ? rom_error_str(pr.error) : "unanswered", done);
 		}
 		memset(&reply, 0, sizeof(reply));
@@ -446,12 +538,11 @@ static int do_erase(struct session *s, uint32_t offset, uint32_t length)
 {
 	struct erase_plan plan;
 	const struct flash_timing *t = flash_timing_for(s->chip.flash_id);
-	bool params_sent = false;
 	struct json_object *f;
 	uint64_t start;
 	int r;
 
-	if (plan_erase_timed(offset, length, s->chip.flash_size, t, &plan) < 0)
+	if (plan_erase_for(s->chip.desc->erase_model, offset, length, s->chip.flash_size, t, &plan) < 0)
 		return fail(s, EXIT_USAGE, "offset and size must be multiples of 4096 inside the flash",
 			    "region 0x%06" PRIx32 "+0x%06" PRIx32 " does not fit the %" PRIu32 "-byte flash",
 			    offset, length, s->chip.flash_size);
@@ -477,7 +568,7 @@ static int do_erase(struct session *s, uint32_t offset, uint32_t length)
 	s->port.tick_ctx = s;
 	s->port.tick_ms = 100;
 	for (size_t i = 0; i < plan.nsteps; i++) {
-		r = erase_step(s, &plan.step[i], t, &params_sent);
+		r = erase_step(s, &plan.step[i], t);
 		if (r) {
 			s->prog_active = false;
 			s->port.tick = NULL;
@@ -507,7 +598,7 @@ static int do_erase(struct session *s, uint32_t offset, uint32_t length)
 static int check_words(struct session *s, uint32_t addr, size_t len)
 {
 	uint8_t buf[32];
-	int r = chip_flash_read(&s->link, addr, buf, len);
+	int r = chip_flash_read(&s->link, s->chip.desc, addr, buf, len);
 
 	if (r != ROM_OK)
 		return r == ROM_E_FAILED ? ROM_E_PROTO : r;
@@ -539,20 +630,12 @@ static int sample_unit(void *ctx, uint32_t offset, uint32_t length)
 	return check_words(ctx, offset + length / 2, 4);
 }
 
-static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool full)
+/* SPI READ of words (the ESP8266 ROM has no MD5). 0, 1 = not blank, or a rom_result. */
+static int verify_spi_read(struct session *s, uint32_t offset, uint32_t length, bool full,
+			   const struct erase_plan *plan, uint64_t start, uint64_t budget)
 {
-	struct erase_plan plan;
-	uint64_t start = port_now_us();
-	uint64_t budget = (uint64_t)(s->opt->verify_budget_s * 1e6);
-	struct json_object *f;
 	int r = 0;
 
-	s->verify_ran = true;
-	s->verify_ok = true;
-	s->verify_words = 0;
-	s->verify_mode = full ? "full" : "sampled";
-	out_event(s->out, "verify", NULL, "Verifying 0x%06" PRIx32 "..0x%06" PRIx32 " is blank (%s)...", offset,
-		  offset + length, s->verify_mode);
 	if (full) {
 		for (uint32_t a = offset; a < offset + length && r == 0; a += 32) {
 			r = check_words(s, a, 32);
@@ -564,27 +647,138 @@ static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool f
 					     pm ? (double)el / 1e6 * 1000.0 / pm : 0.0);
 			}
 		}
-	} else if (plan_erase_timed(offset, length, s->chip.flash_size,
-				    flash_timing_for(s->chip.flash_id), &plan) == 0) {
-		/*
-		 * One word inside every erase unit the plan uses: a sector or
-		 * block the flash ignored is always caught.  Then random
-		 * words until the time budget is spent.
-		 */
-		for (size_t i = 0; i < plan.nsteps && r == 0; i++)
-			r = plan_step_walk(&plan.step[i], sample_unit, s);
+		return r;
+	}
+	/*
+	 * One word inside every erase unit the plan uses: a sector or block
+	 * the flash ignored is always caught.  Then random words until the
+	 * time budget is spent.
+	 */
+	for (size_t i = 0; i < plan->nsteps && r == 0; i++)
+		r = plan_step_walk(&plan->step[i], sample_unit, s);
+	uint32_t seed = (uint32_t)(start ^ (start >> 32)) | 1u;
+
+	while (r == 0 && port_now_us() - start < budget)
+		r = check_words(s, offset + ((xorshift(&seed) % (length / 4)) * 4), 4);
+	return r;
+}
+
+/* MD5 of [addr, addr+len) against that many 0xFF: 0 blank, 1 not, or a rom_result. */
+static int md5_check(struct session *s, uint32_t addr, uint32_t len)
+{
+	uint8_t got[16], want[16];
+	int r = chip_flash_md5(&s->link, addr, len, got);
+
+	if (r != ROM_OK)
+		return r == ROM_E_FAILED ? ROM_E_PROTO : r;
+	blank_md5(len, want);
+	return memcmp(got, want, sizeof(got)) != 0;
+}
+
+/*
+ * [addr, addr+len) is known not to be blank: halve it with further MD5s
+ * down to the first sector that is not.  0 with verify_bad_addr set, or a
+ * rom_result.
+ */
+static int md5_bisect(struct session *s, uint32_t addr, uint32_t len)
+{
+	while (len > FLASH_SECTOR) {
+		uint32_t half = (len / FLASH_SECTOR / 2) * FLASH_SECTOR;
+		int r = md5_check(s, addr, half);
+
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			addr += half;
+			len -= half;
+		} else {
+			len = half;
+		}
+	}
+	s->verify_bad_addr = addr;
+	return 0;
+}
+
+struct md5_sample {
+	struct session *s;
+	int result;
+	uint32_t bad_addr, bad_len;
+};
+
+/* One 4 KiB sector inside every erase unit of the ROM's walk. */
+static int md5_unit(void *ctx, uint32_t offset, uint32_t length)
+{
+	struct md5_sample *m = ctx;
+	uint32_t sector = offset + (length / FLASH_SECTOR / 2) * FLASH_SECTOR;
+	int r = md5_check(m->s, sector, FLASH_SECTOR);
+
+	if (r >= 0)
+		m->s->verify_words += FLASH_SECTOR / 4;
+	if (r == 1) {
+		m->bad_addr = sector;
+		m->bad_len = FLASH_SECTOR;
+	}
+	return r;
+}
+
+/* SPI_FLASH_MD5 (the family): one MD5 (--full) or a sector per erase unit and random ones. */
+static int verify_md5(struct session *s, uint32_t offset, uint32_t length, bool full,
+		      const struct erase_plan *plan, uint64_t start, uint64_t budget)
+{
+	struct md5_sample m = { .s = s };
+	int r = 0;
+
+	if (full) {
+		r = md5_check(s, offset, length);
+		if (r >= 0)
+			s->verify_words += length / 4;
+		m.bad_addr = offset;
+		m.bad_len = length;
+	} else {
+		uint32_t sectors = length / FLASH_SECTOR;
 		uint32_t seed = (uint32_t)(start ^ (start >> 32)) | 1u;
 
+		for (size_t i = 0; i < plan->nsteps && r == 0; i++)
+			r = plan_step_walk(&plan->step[i], md5_unit, &m);
 		while (r == 0 && port_now_us() - start < budget)
-			r = check_words(s, offset + ((xorshift(&seed) % (length / 4)) * 4), 4);
-	} else {
-		return fail(s, EXIT_USAGE, NULL, "region does not fit the flash");
+			r = md5_unit(&m, offset + (xorshift(&seed) % sectors) * FLASH_SECTOR, FLASH_SECTOR);
 	}
+	if (r != 1)
+		return r;
+	s->verify_ok = false;
+	r = md5_bisect(s, m.bad_addr, m.bad_len);
+	return r < 0 ? r : 1;
+}
+
+static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool full)
+{
+	struct erase_plan plan;
+	uint64_t start = port_now_us();
+	uint64_t budget = (uint64_t)(s->opt->verify_budget_s * 1e6);
+	bool md5 = s->chip.desc->verify == CHIP_VERIFY_MD5;
+	struct json_object *f;
+	int r;
+
+	s->verify_ran = true;
+	s->verify_ok = true;
+	s->verify_words = 0;
+	s->verify_mode = full ? "full" : "sampled";
+	s->verify_method = md5 ? "md5" : "spi-read";
+	if (plan_erase_for(s->chip.desc->erase_model, offset, length, s->chip.flash_size,
+			   flash_timing_for(s->chip.flash_id), &plan) != 0)
+		return fail(s, EXIT_USAGE, NULL, "region does not fit the flash");
+	out_event(s->out, "verify", NULL, "Verifying 0x%06" PRIx32 "..0x%06" PRIx32 " is blank (%s, %s)...",
+		  offset, offset + length, s->verify_mode, s->verify_method);
+	if (md5)
+		r = verify_md5(s, offset, length, full, &plan, start, budget);
+	else
+		r = verify_spi_read(s, offset, length, full, &plan, start, budget);
 	out_progress_done(s->out);
 	if (r < 0)
 		return link_fail(s, r, "verify");
 	f = json_object_new_object();
 	json_object_object_add(f, "mode", json_object_new_string(s->verify_mode));
+	json_object_object_add(f, "method", json_object_new_string(s->verify_method));
 	json_object_object_add(f, "bytes_checked", json_object_new_int64((int64_t)s->verify_words * 4));
 	json_object_object_add(f, "seconds", json_object_new_double((double)(port_now_us() - start) / 1e6));
 	json_object_object_add(f, "blank", json_object_new_boolean(s->verify_ok));
@@ -594,13 +788,18 @@ static int do_verify(struct session *s, uint32_t offset, uint32_t length, bool f
 		json_object_object_add(f, "first_bad", json_object_new_string(hex32(where, sizeof(where),
 										  s->verify_bad_addr)));
 		out_event(s->out, "verified", f, NULL);
+		if (md5)
+			return fail(s, EXIT_VERIFY, "erase again; if it persists the flash is worn out or write-protected",
+				    "%s: flash is not blank: the sector at 0x%06" PRIx32 " (%s md5 check, %lu bytes "
+				    "checked)", s->devnode, s->verify_bad_addr, s->verify_mode, s->verify_words * 4);
 		return fail(s, EXIT_VERIFY, "erase again; if it persists the flash is worn out",
 			    "%s: flash is not blank at 0x%06" PRIx32 " (%s check, %lu bytes read)", s->devnode,
 			    s->verify_bad_addr, s->verify_mode, s->verify_words * 4);
 	}
-	out_event(s->out, "verified", f, "Blank: %s check read %lu bytes (%.3f%% of the range) in %.1f s%s",
-		  s->verify_mode, s->verify_words * 4, 100.0 * (double)s->verify_words * 4 / length,
-		  (double)(port_now_us() - start) / 1e6, full ? "" : "; --full reads every byte");
+	out_event(s->out, "verified", f, "Blank: %s %s check covered %lu bytes (%.3f%% of the range) in %.1f s%s",
+		  s->verify_mode, s->verify_method, s->verify_words * 4,
+		  100.0 * (double)s->verify_words * 4 / length, (double)(port_now_us() - start) / 1e6,
+		  full ? "" : "; --full checks every byte");
 	return 0;
 }
 
@@ -620,10 +819,26 @@ static int leave(struct session *s, bool stay)
 		return 0;
 	}
 	if (r == -ENOTTY && s->synced) {
-		/* No lines (a pty, a bare adapter): ask the ROM to run the application. */
-		r = rom_flash_end(&s->link, true, CHIP_REG_TIMEOUT_MS);
+		/*
+		 * No lines (a pty, a bare adapter): ask the ROM to run the
+		 * application, where the chip's ROM survives that (chip_leave_loader).
+		 */
+		if (!s->have_chip) {
+			out_note(s->out, "could not leave the loader: no reset lines; reset the board by hand");
+			return 0;
+		}
+		r = chip_leave_loader(&s->link, &s->chip, CHIP_REG_TIMEOUT_MS);
 		if (r == ROM_OK) {
 			out_event(s->out, "reset", NULL, "No reset lines: left the loader with FLASH_END");
+			return 0;
+		}
+		if (r == ROM_E_PROTO && !rom_link_may_send(&s->link, ROM_FLASH_END)) {
+			out_note(s->out, "no reset lines: the chip stays in its ROM loader; reset the board by hand");
+			return 0;
+		}
+		if (r == ROM_E_PROTO) {
+			out_note(s->out, "no reset lines, and this chip's ROM must not get FLASH_END: "
+				 "the chip stays in its ROM loader; reset the board by hand");
 			return 0;
 		}
 		out_note(s->out, "could not leave the loader: no reset lines and FLASH_END was not answered");
@@ -634,9 +849,6 @@ static int leave(struct session *s, bool stay)
 }
 
 /* ---- result ---- */
-
-static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Append to buf at *pos; a line that no longer fits is cut, never overrun. */
 static void appendf(char *buf, size_t len, size_t *pos, const char *fmt, ...)
@@ -669,8 +881,13 @@ static void summary_line(struct session *s, int code)
 	if (s->have_chip) {
 		fmt_mac(s->chip.mac, mac, sizeof(mac));
 		fmt_size(s->chip.flash_size, size, sizeof(size));
-		appendf(line, sizeof(line), &pos, ", %s %s, flash 0x%06" PRIx32 " %s",
-			chip_variant_name(s->chip.variant), mac, s->chip.flash_id, size);
+		if (s->chip.sdm)
+			appendf(line, sizeof(line), &pos, ", %s (Secure Download Mode), flash %s%s", s->chip.name,
+				s->chip.flash_size ? size : "size unknown",
+				s->chip.flash_size_source == FLASH_SIZE_USER ? " (--flash-size)" : "");
+		else
+			appendf(line, sizeof(line), &pos, ", %s %s, flash 0x%06" PRIx32 " %s", s->chip.name, mac,
+				s->chip.flash_id, size);
 	}
 	if (s->erase_attempted && s->done_length)
 		appendf(line, sizeof(line), &pos, ", erased 0x%06" PRIx32 "..0x%06" PRIx32, s->done_offset,
@@ -678,8 +895,8 @@ static void summary_line(struct session *s, int code)
 	else if (s->erase_attempted)
 		appendf(line, sizeof(line), &pos, ", nothing erased");
 	if (s->verify_ran)
-		appendf(line, sizeof(line), &pos, ", %s (%s check)", s->verify_ok ? "blank" : "NOT blank",
-			s->verify_mode);
+		appendf(line, sizeof(line), &pos, ", %s (%s %s check)", s->verify_ok ? "blank" : "NOT blank",
+			s->verify_mode, s->verify_method);
 	appendf(line, sizeof(line), &pos, ", %.1f s", (double)(port_now_us() - s->t0) / 1e6);
 	out_summary(s->out, line);
 }
@@ -687,20 +904,12 @@ static void summary_line(struct session *s, int code)
 static void emit_result(struct session *s, int code)
 {
 	struct json_object *f = json_object_new_object();
-	char buf[32];
 
 	json_object_object_add(f, "command", json_object_new_string(command_name(s->opt->cmd)));
 	json_object_object_add(f, "port", s->devnode[0] ? json_object_new_string(s->devnode) : NULL);
 	json_object_object_add(f, "reset_method", json_object_new_string(reset_method_name(s->port.used)));
-	if (s->have_chip) {
-		fmt_mac(s->chip.mac, buf, sizeof(buf));
-		json_object_object_add(f, "chip", json_object_new_string(chip_variant_name(s->chip.variant)));
-		json_object_object_add(f, "mac", json_object_new_string(buf));
-		json_object_object_add(f, "crystal_mhz", json_object_new_int((int)s->chip.crystal_mhz));
-		json_object_object_add(f, "flash_id", json_object_new_string(hex32(buf, sizeof(buf),
-										  s->chip.flash_id)));
-		json_object_object_add(f, "flash_size", json_object_new_int64(s->chip.flash_size));
-	}
+	if (s->have_chip)
+		chip_json(s, f);
 	if (s->erase_attempted) {
 		struct json_object *e = json_object_new_object();
 
@@ -712,6 +921,7 @@ static void emit_result(struct session *s, int code)
 		struct json_object *v = json_object_new_object();
 
 		json_object_object_add(v, "mode", json_object_new_string(s->verify_mode));
+		json_object_object_add(v, "method", json_object_new_string(s->verify_method));
 		json_object_object_add(v, "bytes_checked", json_object_new_int64((int64_t)s->verify_words * 4));
 		json_object_object_add(v, "blank", json_object_new_boolean(s->verify_ok));
 		json_object_object_add(f, "verify", v);
@@ -723,6 +933,111 @@ static void emit_result(struct session *s, int code)
 		json_object_object_add(f, "error", json_object_new_string(s->errmsg));
 	out_result(s->out, f);
 	summary_line(s, code);
+}
+
+/* ---- flash size, security, limits ---- */
+
+/* --flash-size against a size that was read: they must agree. */
+static int check_user_flash_size(struct session *s)
+{
+	uint32_t user = s->opt->flash_size;
+
+	if (user && s->chip.flash_size_source == FLASH_SIZE_JEDEC && s->chip.flash_size != user)
+		return fail(s, EXIT_USAGE, "leave --flash-size out (the size was read), or erase less with --region",
+			    "%s: --flash-size %" PRIu32 " KiB differs from the %" PRIu32 " KiB the flash reports "
+			    "(JEDEC id 0x%06" PRIx32 ")", s->devnode, user >> 10, s->chip.flash_size >> 10,
+			    s->chip.flash_id);
+	return 0;
+}
+
+/* The size erase and verify work with: read, or --flash-size when it cannot be read. */
+static int settle_flash_size(struct session *s)
+{
+	int r = check_user_flash_size(s);
+
+	if (r)
+		return r;
+	if (s->chip.flash_no_answer)
+		return fail(s, EXIT_CHIP, "check the flash's power and wiring (ESP32-P4: its supply), "
+			    "and that the board's strapping pins are right",
+			    "%s: failed to talk to the flash chip (JEDEC id 0x%06" PRIx32 ")", s->devnode,
+			    s->chip.flash_id);
+	if (s->chip.flash_size)
+		return 0;
+	if (s->chip.sdm)
+		return fail(s, EXIT_SDM, "give the size: --flash-size 4M (the board's datasheet names it)",
+			    "%s: the flash size cannot be read in Secure Download Mode (no register access)",
+			    s->devnode);
+	return fail(s, EXIT_CHIP, "the flash did not report a known JEDEC capacity; give it with --flash-size",
+		    "%s: unknown flash size (JEDEC id 0x%06" PRIx32 ")", s->devnode, s->chip.flash_id);
+}
+
+static int check_security(struct session *s)
+{
+	if (!s->chip.flash_encryption && !s->chip.secure_boot)
+		return 0;
+	if (s->opt->force) {
+		out_note(s->out, "%s: %s%s%s enabled; erasing anyway (--force)", s->devnode,
+			 s->chip.flash_encryption ? "flash encryption" : "",
+			 s->chip.flash_encryption && s->chip.secure_boot ? " and " : "",
+			 s->chip.secure_boot ? "secure boot" : "");
+		return 0;
+	}
+	return fail(s, EXIT_SECURITY,
+		    "a wiped chip will only boot images signed and/or encrypted for it (its keys stay in the "
+		    "eFuses); --force wipes anyway",
+		    "%s: %s%s%s enabled on this %s: erase refused", s->devnode,
+		    s->chip.flash_encryption ? "flash encryption" : "",
+		    s->chip.flash_encryption && s->chip.secure_boot ? " and " : "",
+		    s->chip.secure_boot ? "secure boot" : "", s->chip.model);
+}
+
+/* The ROM addresses 24 bits on the family: work on what lies below, and say so at the end. */
+static int cap_to_rom_limit(struct session *s, uint32_t *off, uint32_t *len)
+{
+	uint32_t limit = s->chip.desc->rom_addr_limit;
+
+	if (!limit || (uint64_t)*off + *len <= limit)
+		return 0;
+	s->partial = true;
+	s->addr_limit = limit;
+	if (*off >= limit) {
+		if (s->opt->cmd == CMD_ERASE)
+			s->erase_attempted = true;
+		return fail(s, EXIT_PARTIAL, "the ROM loader cannot reach it; a program running on the chip can",
+			    "%s: the range from 0x%08" PRIx32 " lies above the %" PRIu32 " MiB the ROM "
+			    "addresses: nothing done", s->devnode, *off, limit >> 20);
+	}
+	out_note(s->out, "%s: the flash has %" PRIu32 " MiB but the ROM addresses only %" PRIu32
+		 " MiB: working on 0x%06" PRIx32 "..0x%06" PRIx32 " only", s->devnode, s->chip.flash_size >> 20,
+		 limit >> 20, *off, limit);
+	*len = limit - *off;
+	return 0;
+}
+
+static int partial_fail(struct session *s)
+{
+	return fail(s, EXIT_PARTIAL, "the ROM loader cannot reach the rest; a program running on the chip can",
+		    "%s: the flash has %" PRIu32 " MiB, the ROM addresses only the first %" PRIu32 " MiB: "
+		    "%s up to 0x%06" PRIx32 " only", s->devnode, s->chip.flash_size >> 20, s->addr_limit >> 20,
+		    s->opt->cmd == CMD_ERASE ? "erased" : "checked", s->addr_limit);
+}
+
+static int prepare_flash(struct session *s)
+{
+	struct rom_reply reply;
+	int r;
+
+	memset(&reply, 0, sizeof(reply));
+	r = chip_prepare_flash(&s->link, &s->chip, s->chip.flash_size, &reply);
+	if (r == ROM_OK)
+		return 0;
+	if (r == ROM_E_FAILED)
+		return fail(s, EXIT_ERASE, NULL,
+			    "%s: the ROM refused to set up the flash (%s 0x%02x: %s); nothing was erased",
+			    s->devnode, !s->chip.attached ? "attach" : "SPI_SET_PARAMS",
+			    reply.error, rom_error_str(reply.error));
+	return link_fail(s, r, "setting up the flash");
 }
 
 static int run_command(struct session *s)
@@ -759,9 +1074,26 @@ static int run_command(struct session *s)
 		return leave(s, false);
 	if ((r = identify(s)))
 		return r;
-	if (!s->chip.flash_size && (o->cmd == CMD_ERASE || o->cmd == CMD_VERIFY))
-		return fail(s, EXIT_CHIP, "the flash did not report a known JEDEC capacity",
-			    "%s: unknown flash size (JEDEC id 0x%06" PRIx32 ")", s->devnode, s->chip.flash_id);
+	switch (o->cmd) {
+	case CMD_ERASE:
+	case CMD_VERIFY:
+		break;
+	case CMD_INFO:
+		if ((r = check_user_flash_size(s)))
+			return r;
+		return leave(s, o->after == AFTER_STAY);
+	case CMD_BOOTLOADER:
+		out_event(s->out, "loader", NULL, "The chip is in its ROM loader");
+		return 0;
+	default:
+		return leave(s, o->after == AFTER_STAY);
+	}
+	if (o->cmd == CMD_VERIFY && s->chip.sdm)
+		return fail(s, EXIT_SDM, "a chip in Secure Download Mode cannot be checked; erase it with --flash-size",
+			    "%s: verify is impossible in Secure Download Mode: the ROM refuses SPI_FLASH_MD5 and "
+			    "register reads", s->devnode);
+	if ((r = settle_flash_size(s)))
+		return r;
 	len = s->chip.flash_size;
 	if (o->region) {
 		off = o->region_offset;
@@ -771,10 +1103,20 @@ static int run_command(struct session *s)
 				    "region 0x%06" PRIx32 "+0x%06" PRIx32 " is outside the %" PRIu32 "-byte flash",
 				    off, len, s->chip.flash_size);
 	}
+	if (o->cmd == CMD_ERASE && (r = check_security(s)))
+		return r;
+	if ((r = cap_to_rom_limit(s, &off, &len)))
+		return r;
+	if ((r = prepare_flash(s)))
+		return r;
 	switch (o->cmd) {
 	case CMD_ERASE:
 		if ((r = do_erase(s, off, len)))
 			return r;
+		if (o->verify && s->chip.sdm)
+			return fail(s, EXIT_SDM, "the erase above is what the ROM confirmed; it cannot be checked",
+				    "%s: erased, but verify is impossible in Secure Download Mode: the ROM refuses "
+				    "SPI_FLASH_MD5 and register reads", s->devnode);
 		if (o->verify && (r = do_verify(s, off, len, o->full)))
 			return r;
 		break;
@@ -782,12 +1124,11 @@ static int run_command(struct session *s)
 		if ((r = do_verify(s, off, len, o->full)))
 			return r;
 		break;
-	case CMD_BOOTLOADER:
-		out_event(s->out, "loader", NULL, "The chip is in its ROM loader");
-		return 0;
 	default:
 		break;
 	}
+	if (s->partial)
+		return partial_fail(s);
 	return leave(s, o->after == AFTER_STAY);
 }
 
@@ -800,7 +1141,8 @@ static void record_wipe(struct session *s, int code)
 		/* the port never opened: no reset was tried */
 		.reset = s->port_open ? reset_method_name(s->port.used) : NULL,
 		.have_chip = s->have_chip,
-		.chip = s->have_chip ? chip_variant_name(s->chip.variant) : NULL,
+		.chip = s->have_chip ? s->chip.name : NULL,
+		.verify_method = s->verify_ran ? s->verify_method : NULL,
 		.flash_id = s->chip.flash_id,
 		.flash_size = s->chip.flash_size,
 		.erase_attempted = s->erase_attempted,

@@ -23,9 +23,21 @@ enum command {
 	CMD_LOG,
 };
 
+/* Most boards one command works on (every -p; --all; boards at once with --each). */
+#define OPS_PORTS_MAX 64
+/* Most --match rules. */
+#define OPS_MATCH_MAX 64
+
 struct op_options {
 	enum command cmd;
-	const char *port;        /* -p as given, or NULL */
+	const char *port;        /* -p as given (the first, if several), or NULL */
+	/* every -p in order; more than one, --all or --each runs multi.c */
+	const char *ports[OPS_PORTS_MAX];
+	unsigned int nports;
+	bool all;                /* --all: every supported candidate port */
+	bool each;               /* --each: keep running, wipe every board plugged in */
+	const char *match[OPS_MATCH_MAX]; /* --match: allow-list rules ("usb 1a86:7523") */
+	unsigned int nmatch;
 	uint32_t baud;
 	enum reset_method reset;
 	enum after_action after;
@@ -35,6 +47,8 @@ struct op_options {
 	bool full;               /* verify --full */
 	int connect_attempts;
 	double verify_budget_s;  /* sampled verify budget */
+	uint32_t flash_size;     /* --flash-size: bytes, 0 = not given */
+	bool force;              /* --force: erase despite flash encryption / secure boot */
 	bool autowipe;           /* this erase was started by `espwipe autowipe` (journal) */
 	/* the port's udev properties when the caller has them already (autowipe) */
 	const struct dev_props *props;

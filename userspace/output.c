@@ -33,6 +33,26 @@ void output_init(struct output *o, enum out_mode mode, bool quiet, int verbose)
 	o->bar = mode == OUT_HUMAN && !quiet && isatty(STDERR_FILENO);
 }
 
+void output_init_sink(struct output *o, int verbose, out_sink_fn sink, void *ctx)
+{
+	output_init(o, OUT_JSON, false, verbose);
+	o->bar = false;
+	o->sink = sink;
+	o->sink_ctx = ctx;
+}
+
+/* Hand obj (event and time added) to the sink, and drop it. */
+static void to_sink(struct output *o, enum out_kind kind, const char *event, struct json_object *obj,
+		    const char *text)
+{
+	if (event)
+		json_object_object_add(obj, "event", json_object_new_string(event));
+	if (obj && !json_object_object_get_ex(obj, "time", NULL))
+		json_object_object_add(obj, "time", json_object_new_double(out_wall_time()));
+	o->sink(o->sink_ctx, kind, obj, text ? text : "");
+	json_object_put(obj);
+}
+
 static void clear_bar(struct output *o)
 {
 	if (o->bar_drawn) {
@@ -58,6 +78,14 @@ void out_event(struct output *o, const char *event, struct json_object *fields,
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
+	}
+	if (o->sink) {
+		struct json_object *obj = fields ? fields : json_object_new_object();
+
+		if (msg[0])
+			json_object_object_add(obj, "message", json_object_new_string(msg));
+		to_sink(o, OUT_K_EVENT, event, obj, msg);
+		return;
 	}
 	if (o->mode == OUT_JSON) {
 		struct json_object *obj = fields ? fields : json_object_new_object();
@@ -85,6 +113,17 @@ void out_progress(struct output *o, const char *what, unsigned int permille, boo
 {
 	if (permille > 1000)
 		permille = 1000;
+	if (o->sink) {
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "what", json_object_new_string(what));
+		json_object_object_add(f, "percent", json_object_new_double(permille / 10.0));
+		json_object_object_add(f, "estimate", json_object_new_boolean(estimate));
+		json_object_object_add(f, "elapsed_s", json_object_new_double(elapsed_s));
+		json_object_object_add(f, "expected_s", json_object_new_double(expected_s));
+		to_sink(o, OUT_K_PROGRESS, "progress", f, NULL);
+		return;
+	}
 	if (o->mode == OUT_JSON) {
 		struct json_object *f;
 
@@ -135,6 +174,20 @@ void out_progress_done(struct output *o)
 
 void out_error(struct output *o, int code, const char *msg, const char *hint)
 {
+	if (o->sink) {
+		struct json_object *f = json_object_new_object();
+		char text[1024];
+
+		json_object_object_add(f, "exit_code", json_object_new_int(code));
+		json_object_object_add(f, "exit_name", json_object_new_string(exit_code_name(code)));
+		json_object_object_add(f, "error", json_object_new_string(msg));
+		if (hint)
+			json_object_object_add(f, "hint", json_object_new_string(hint));
+		snprintf(text, sizeof(text), "error: %s%s%s%s", msg, hint ? " (hint: " : "", hint ? hint : "",
+			 hint ? ")" : "");
+		to_sink(o, OUT_K_ERROR, "error", f, text);
+		return;
+	}
 	if (o->mode == OUT_JSON) {
 		struct json_object *f = json_object_new_object();
 
@@ -159,6 +212,13 @@ static void vnote(struct output *o, const char *kind, const char *fmt, va_list a
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (o->sink) {
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "message", json_object_new_string(msg));
+		to_sink(o, strcmp(kind, "debug") == 0 ? OUT_K_DEBUG : OUT_K_NOTE, kind, f, msg);
+		return;
+	}
 	if (o->mode == OUT_JSON) {
 		struct json_object *f = json_object_new_object();
 
@@ -206,6 +266,17 @@ void out_trace(void *ctx, char dir, const uint8_t *body, size_t len)
 					i + 1 < n ? " " : "");
 	if (len > n)
 		snprintf(hex + pos, sizeof(hex) - pos, " ...");
+	if (o->sink) {
+		struct json_object *f = json_object_new_object();
+		char text[sizeof(hex) + 16];
+
+		json_object_object_add(f, "dir", json_object_new_string(dir == '>' ? "out" : "in"));
+		json_object_object_add(f, "len", json_object_new_int((int)len));
+		json_object_object_add(f, "bytes", json_object_new_string(hex));
+		snprintf(text, sizeof(text), "%c %3zu: %s", dir, len, hex);
+		to_sink(o, OUT_K_TRACE, "packet", f, text);
+		return;
+	}
 	if (o->mode == OUT_JSON) {
 		struct json_object *f = json_object_new_object();
 
@@ -221,6 +292,10 @@ void out_trace(void *ctx, char dir, const uint8_t *body, size_t len)
 
 void out_summary(struct output *o, const char *line)
 {
+	if (o->sink) {
+		o->sink(o->sink_ctx, OUT_K_SUMMARY, NULL, line);
+		return;
+	}
 	if (o->mode != OUT_HUMAN || o->quiet)
 		return;
 	clear_bar(o);
@@ -230,6 +305,10 @@ void out_summary(struct output *o, const char *line)
 
 void out_result(struct output *o, struct json_object *fields)
 {
+	if (o->sink) {
+		to_sink(o, OUT_K_RESULT, "result", fields, NULL);
+		return;
+	}
 	if (o->mode == OUT_JSON) {
 		json_object_object_add(fields, "event", json_object_new_string("result"));
 		emit_json(o, fields);
@@ -252,6 +331,9 @@ const char *exit_code_name(int code)
 	case EXIT_IO: return "io";
 	case EXIT_CONFIG: return "config";
 	case EXIT_JOURNAL: return "journal";
+	case EXIT_SECURITY: return "security";
+	case EXIT_PARTIAL: return "partial";
+	case EXIT_SDM: return "sdm";
 	}
 	if (code > EXIT_SIGNAL_BASE)
 		return "signal";

@@ -18,6 +18,26 @@ enum out_mode {
 	OUT_JSON,
 };
 
+/* What a sink is handed (multi-board runs: multi.c). */
+enum out_kind {
+	OUT_K_EVENT,    /* out_event: a step; text is its human line or "" */
+	OUT_K_PROGRESS, /* out_progress: every call, not rate-limited */
+	OUT_K_ERROR,    /* out_error; text is "error: MSG (hint: HINT)" */
+	OUT_K_NOTE,     /* out_note */
+	OUT_K_DEBUG,    /* out_debug (only with -v) */
+	OUT_K_TRACE,    /* out_trace (only with -v) */
+	OUT_K_SUMMARY,  /* out_summary: the one line per board; obj is NULL */
+	OUT_K_RESULT,   /* out_result: the final object; text is "" */
+};
+
+/*
+ * With a sink set, nothing is printed: every message goes to the sink as the
+ * JSON object --json would print (with "event" and "time"; borrowed, valid
+ * for the call only; NULL for a summary) and its human text.  Each board of
+ * a multi-board run has its own struct output whose sink attaches the port.
+ */
+typedef void (*out_sink_fn)(void *ctx, enum out_kind kind, struct json_object *obj, const char *text);
+
 struct output {
 	enum out_mode mode;
 	bool quiet;
@@ -28,9 +48,13 @@ struct output {
 	uint64_t last_progress_us;
 	FILE *out;         /* results and events */
 	FILE *err;         /* messages, progress, trace */
+	out_sink_fn sink;  /* when set, every message goes here instead */
+	void *sink_ctx;
 };
 
 void output_init(struct output *o, enum out_mode mode, bool quiet, int verbose);
+/* An output whose messages all go to sink (no progress bar, nothing printed). */
+void output_init_sink(struct output *o, int verbose, out_sink_fn sink, void *ctx);
 
 /* A step happened ("connect", "synced", "erase-step", ...); fields may be NULL. */
 void out_event(struct output *o, const char *event, struct json_object *fields,

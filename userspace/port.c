@@ -37,10 +37,21 @@
  * of global state in the tool: a signal handler can reach nothing else.
  */
 static volatile sig_atomic_t stop_signal;
+/*
+ * Written once by the handler and never read: it stays readable, so every
+ * wait that polls it (every board's, in a multi-board run) wakes at once.
+ */
+static int stop_pipe[2] = { -1, -1 };
 
 static void on_stop_signal(int sig)
 {
+	int saved = errno;
+
 	stop_signal = sig;
+	if (stop_pipe[1] >= 0 && write(stop_pipe[1], "", 1) < 0) {
+		/* full or closed: it is readable already */
+	}
+	errno = saved;
 }
 
 int port_catch_stop_signals(void)
@@ -48,6 +59,8 @@ int port_catch_stop_signals(void)
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct sigaction sa;
 
+	if (stop_pipe[0] < 0 && pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
@@ -61,6 +74,11 @@ int port_catch_stop_signals(void)
 int port_stop_signal(void)
 {
 	return stop_signal;
+}
+
+int port_stop_fd(void)
+{
+	return stop_pipe[0];
 }
 
 uint64_t port_now_us(void)
@@ -127,9 +145,10 @@ static int port_tr_write(void *ctx, const uint8_t *buf, size_t len)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
+				struct pollfd pfd[2] = { { .fd = p->fd, .events = POLLOUT },
+							 { .fd = stop_pipe[0], .events = POLLIN } };
 
-				if (poll(&pfd, 1, 1000) <= 0)
+				if (poll(pfd, 2, 1000) <= 0)
 					return -ETIMEDOUT;
 				continue;
 			}
@@ -155,18 +174,23 @@ static ssize_t port_tr_read(void *ctx, uint8_t *buf, size_t cap, int timeout_ms)
 		if (p->tick && p->tick_ms > 0 && slice > p->tick_ms)
 			slice = p->tick_ms;
 
-		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		/* the stop pipe wakes this wait when the signal went to another thread */
+		struct pollfd fds[2] = { { .fd = p->fd, .events = POLLIN },
+					 { .fd = stop_pipe[0], .events = POLLIN } };
+		struct pollfd pfd;
 		int r;
 
 		if (stop_signal)
 			return -EINTR;
-		r = poll(&pfd, 1, slice);
+		r = poll(fds, 2, slice);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue; /* the loop head returns if it was a stop signal */
 			return -errno;
 		}
-		if (r > 0) {
+		pfd = fds[0];
+		/* bytes that came with the signal are still read: they may confirm an erase */
+		if (r > 0 && pfd.revents) {
 			if (pfd.revents & (POLLERR | POLLNVAL))
 				return -ENODEV;
 			ssize_t n = read(p->fd, buf, cap);

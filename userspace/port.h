@@ -80,6 +80,11 @@ enum reset_method port_resolve_method(const struct port *p, enum reset_method m)
 int port_catch_stop_signals(void);
 /* The stop signal caught, or 0. */
 int port_stop_signal(void);
+/*
+ * A descriptor that becomes readable (and stays so) when a stop signal is
+ * caught, for a thread's own poll(); -1 before port_catch_stop_signals().
+ */
+int port_stop_fd(void);
 
 /* Monotonic clock, microseconds. */
 uint64_t port_now_us(void);

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ESP8266 ROM loader requests and replies (fact sheet §1, §2, §11).
+ * ROM loader requests and replies (fact sheet §1, §2, §11; ESP32 family:
+ * esp32-family-rom.md §2, §3).
  *
  * Everything the tool says to the chip goes through rom_send, and everything
  * it hears through rom_next_frame, so the rules live in one place: only the
- * opcodes of enum rom_op go out, and a reply is the first well-formed frame
- * with direction 1 and the request's op.  The ROM repeats stale SYNC replies
- * and, after a command it does not know, sends error frames carrying the
- * previous op; both are skipped by that rule.
+ * opcodes the link allows go out (SYNC and READ_REG until the chip is
+ * known, then what its ROM implements), and a reply is the first well-formed
+ * frame with direction 1 and the request's op whose status sits right after
+ * the payload the caller expects.  The ROM repeats stale SYNC replies and,
+ * after a command it does not know, sends error frames carrying the previous
+ * op; both are skipped by that rule, except by the two detection probes,
+ * for which that pattern is the answer (ROM_E_UNSUPPORTED).
  */
 #include <errno.h>
 #include <string.h>
@@ -44,7 +48,18 @@ void rom_link_init(struct rom_link *link, struct transport *tr)
 	memset(link, 0, sizeof(*link));
 	link->tr = tr;
 	link->retries = ROM_DEFAULT_RETRIES;
+	link->ops = ROM_OPS_BEFORE_DETECTION;
 	slip_decoder_init(&link->dec);
+}
+
+void rom_link_set_ops(struct rom_link *link, uint32_t ops)
+{
+	link->ops = ops;
+}
+
+bool rom_link_may_send(const struct rom_link *link, uint8_t op)
+{
+	return op < 32 && rom_op_known(op) && (link->ops & ROM_OP_BIT(op));
 }
 
 int rom_link_flush(struct rom_link *link)
@@ -120,29 +135,70 @@ bool rom_parse_reply(const uint8_t *body, size_t len, struct rom_reply *out)
 	if (len < ROM_HEADER_LEN + 2 || body[0] != 0x01)
 		return false;
 	dlen = get_le16(body + 2);
-	if (dlen != len - ROM_HEADER_LEN || dlen < 2 || dlen - 2 > sizeof(out->data))
+	if (dlen != len - ROM_HEADER_LEN || dlen < 2 || dlen > sizeof(out->data))
 		return false;
 	out->op = body[1];
 	out->value = get_le32(body + 4);
-	out->data_len = dlen - 2;
-	memcpy(out->data, body + ROM_HEADER_LEN, out->data_len);
-	out->status = body[len - 2];
-	out->error = body[len - 1];
+	out->data_len = dlen;
+	memcpy(out->data, body + ROM_HEADER_LEN, dlen);
+	out->status = out->error = 0;
+	out->payload_len = out->status_len = 0;
+	if (dlen == 2 || dlen == 4)
+		rom_reply_locate_status(out, 0);
 	return true;
 }
 
+bool rom_reply_locate_status(struct rom_reply *r, size_t payload)
+{
+	if (payload <= r->data_len && (r->data_len - payload == 2 || r->data_len - payload == 4)) {
+		r->payload_len = payload;
+		r->status_len = r->data_len - payload;
+		r->status = r->data[payload];
+		r->error = r->data[payload + 1];
+		return true;
+	}
+	if (r->data_len < payload + 2 && (r->data_len == 2 || r->data_len == 4) && r->data[0] != 0) {
+		/* a bare failure status: the ROM sent no payload */
+		r->payload_len = 0;
+		r->status_len = r->data_len;
+		r->status = r->data[0];
+		r->error = r->data[1];
+		return true;
+	}
+	return false;
+}
+
+bool rom_reply_is_unsupported(const struct rom_reply *r, uint8_t request_op)
+{
+	return r->op != request_op && (r->data_len == 2 || r->data_len == 4) && r->data[0] != 0 &&
+	       r->data[1] == 0x05;
+}
+
+/* The ROM loader's error codes (esptool v5.2.0 serial-protocol.rst "ROM Loader Errors"). */
 const char *rom_error_str(uint8_t error)
 {
 	switch (error) {
 	case 0x00: return "no error";
+	case 0x01: return "invalid input parameter";
+	case 0x02: return "out of memory";
+	case 0x03: return "failed to send";
+	case 0x04: return "failed to receive";
 	case 0x05: return "message invalid";
 	case 0x06: return "operation failed";
 	case 0x07: return "checksum error";
 	case 0x08: return "flash write error";
 	case 0x09: return "flash read error";
 	case 0x0A: return "read length error";
-	case 0x0E: /* fall through: the sources give 0E/0F together */
-	case 0x0F: return "bad RAM size or address";
+	case 0x0B: return "deflate failed";
+	case 0x0C: return "deflate Adler32 error";
+	case 0x0D: return "deflate parameter error";
+	case 0x0E: return "invalid RAM binary size";
+	case 0x0F: return "invalid RAM binary address";
+	case 0x64: return "invalid parameter";
+	case 0x65: return "invalid format";
+	case 0x66: return "description too long";
+	case 0x67: return "bad encoding description";
+	case 0x69: return "insufficient storage";
 	default: return "unknown error";
 	}
 }
@@ -199,13 +255,21 @@ const char *rom_op_name(uint8_t op)
 	case ROM_WRITE_REG: return "WRITE_REG";
 	case ROM_READ_REG: return "READ_REG";
 	case ROM_SPI_SET_PARAMS: return "SPI_SET_PARAMS";
+	case ROM_SPI_ATTACH: return "SPI_ATTACH";
+	case ROM_READ_FLASH_SLOW: return "READ_FLASH_SLOW";
+	case ROM_CHANGE_BAUDRATE: return "CHANGE_BAUDRATE";
+	case ROM_FLASH_DEFL_BEGIN: return "FLASH_DEFL_BEGIN";
+	case ROM_FLASH_DEFL_DATA: return "FLASH_DEFL_DATA";
+	case ROM_FLASH_DEFL_END: return "FLASH_DEFL_END";
+	case ROM_SPI_FLASH_MD5: return "SPI_FLASH_MD5";
+	case ROM_GET_SECURITY_INFO: return "GET_SECURITY_INFO";
 	default: return "unknown";
 	}
 }
 
 bool rom_op_known(uint8_t op)
 {
-	return op >= ROM_FLASH_BEGIN && op <= ROM_SPI_SET_PARAMS;
+	return op >= ROM_FLASH_BEGIN && op <= ROM_GET_SECURITY_INFO && op != 0x0C;
 }
 
 const char *rom_result_str(int result)
@@ -216,6 +280,7 @@ const char *rom_result_str(int result)
 	case ROM_E_TIMEOUT: return "timed out";
 	case ROM_E_IO: return "I/O error";
 	case ROM_E_PROTO: return "protocol error";
+	case ROM_E_UNSUPPORTED: return "unsupported command";
 	default: return "unknown result";
 	}
 }
@@ -244,7 +309,7 @@ int rom_send(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
 	size_t blen, wlen;
 	int rc;
 
-	if (!rom_op_known(op) || len > ROM_MAX_DATA)
+	if (!rom_link_may_send(link, op) || len > ROM_MAX_DATA)
 		return ROM_E_PROTO;
 	blen = rom_build_request(op, data, len, checksum, body, sizeof(body));
 	wlen = slip_encode(body, blen, wire, sizeof(wire));
@@ -290,16 +355,80 @@ static int rom_next_frame(struct rom_link *link, uint64_t deadline_us)
 	}
 }
 
-int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
-		   struct rom_reply *reply)
+/*
+ * What a wait accepts: the payload lengths the reply may carry (the first
+ * that fits locates the status), and whether the unsupported pattern is an
+ * answer (probes).
+ */
+struct expect {
+	const size_t *payloads;
+	size_t npayloads;
+	bool probe;
+};
+
+static bool locate_any(struct rom_reply *r, const struct expect *ex)
+{
+	for (size_t i = 0; i < ex->npayloads; i++)
+		if (rom_reply_locate_status(r, ex->payloads[i]))
+			return true;
+	return false;
+}
+
+/*
+ * After the unsupported pattern: let its repeats pass (until the line is
+ * quiet, bounded), then drop whatever is left so no repeat can answer the
+ * next command.
+ */
+static int drain_unsupported(struct rom_link *link, uint64_t first_us)
+{
+	uint64_t bound = first_us + (uint64_t)ROM_UNSUPPORTED_DRAIN_MS * 1000u;
+
+	for (;;) {
+		uint64_t now = link_now(link), quiet = now + (uint64_t)ROM_UNSUPPORTED_QUIET_MS * 1000u;
+		int rc;
+
+		if (now >= bound)
+			break;
+		rc = rom_next_frame(link, quiet < bound ? quiet : bound);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			break; /* quiet */
+		link->frames_skipped++;
+	}
+	return rom_link_flush(link) == ROM_OK ? ROM_E_UNSUPPORTED : ROM_E_IO;
+}
+
+static int wait_reply_ex(struct rom_link *link, uint8_t op, const struct expect *ex,
+			 uint64_t deadline_us, struct rom_reply *reply)
 {
 	struct rom_reply r;
 	unsigned long errors0 = link->dec.errors;
 	bool saw_bad = false, saw_good = false;
+	unsigned int unsupported = 0;
+	uint64_t first_unsupported = 0;
 	int rc;
 
 	/* *reply is written only with the matching reply */
-	while ((rc = rom_next_frame(link, deadline_us)) == 1) {
+	for (;;) {
+		uint64_t until = deadline_us;
+
+		/*
+		 * A probe that has seen the unsupported pattern repeated stops
+		 * waiting once the line goes quiet (or the drain bound passes).
+		 */
+		if (unsupported >= ROM_UNSUPPORTED_MIN_REPEATS) {
+			uint64_t quiet = link_now(link) + (uint64_t)ROM_UNSUPPORTED_QUIET_MS * 1000u;
+			uint64_t bound = first_unsupported + (uint64_t)ROM_UNSUPPORTED_DRAIN_MS * 1000u;
+
+			if (quiet < until)
+				until = quiet;
+			if (bound < until)
+				until = bound;
+		}
+		rc = rom_next_frame(link, until);
+		if (rc != 1)
+			break;
 		if (!rom_parse_reply(link->dec.buf, link->dec.len, &r)) {
 			link->malformed++;
 			link->frames_skipped++;
@@ -318,7 +447,21 @@ int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
 		saw_good = true;
 		if (r.op != op) {
 			link->frames_skipped++;
+			if (ex->probe && rom_reply_is_unsupported(&r, op)) {
+				if (unsupported++ == 0)
+					first_unsupported = link_now(link);
+				link->unsupported_frames++;
+			}
 			continue;
+		}
+		if (!locate_any(&r, ex)) {
+			/* our op, but a length that fits no form of the reply */
+			link->malformed++;
+			if (op == ROM_SYNC) {
+				link->frames_skipped++;
+				continue;
+			}
+			return ROM_E_PROTO;
 		}
 		if (reply)
 			*reply = r;
@@ -326,19 +469,38 @@ int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
 	}
 	if (rc < 0)
 		return rc;
+	if (unsupported >= ROM_UNSUPPORTED_MIN_REPEATS)
+		return drain_unsupported(link, first_unsupported);
 	if ((saw_bad || link->dec.errors != errors0) && !saw_good)
 		return ROM_E_PROTO;
 	return ROM_E_TIMEOUT;
 }
 
-int rom_command(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
-		uint32_t checksum, int timeout_ms, struct rom_reply *reply)
+int rom_wait_reply(struct rom_link *link, uint8_t op, size_t payload, uint64_t deadline_us,
+		   struct rom_reply *reply)
+{
+	const struct expect ex = { &payload, 1, false };
+
+	return wait_reply_ex(link, op, &ex, deadline_us, reply);
+}
+
+static int command_ex(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+		      uint32_t checksum, const struct expect *ex, int timeout_ms,
+		      struct rom_reply *reply)
 {
 	int rc = rom_send(link, op, data, len, checksum);
 
 	if (rc != ROM_OK)
 		return rc;
-	return rom_wait_reply(link, op, deadline_after_ms(link, timeout_ms), reply);
+	return wait_reply_ex(link, op, ex, deadline_after_ms(link, timeout_ms), reply);
+}
+
+int rom_command(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+		uint32_t checksum, size_t payload, int timeout_ms, struct rom_reply *reply)
+{
+	const struct expect ex = { &payload, 1, false };
+
+	return command_ex(link, op, data, len, checksum, &ex, timeout_ms, reply);
 }
 
 /* 01 05: the ROM found the request malformed and did nothing. */
@@ -356,10 +518,12 @@ static bool is_message_invalid(const struct rom_reply *r)
  * resent after a timeout or a mangled reply; one that may have acted even
  * though its reply was lost is not.  The flush drops what is left of the
  * failed exchange, and after a successful resend a short drain swallows a
- * late answer to the earlier try so it cannot answer the next command.
+ * late answer to the earlier try so it cannot answer the next command.  An
+ * unsupported answer to a probe is final.
  */
-static int rom_command_retried(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
-			       int timeout_ms, bool idempotent, struct rom_reply *reply)
+static int command_retried_ex(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+			      const struct expect *ex, int timeout_ms, bool idempotent,
+			      struct rom_reply *reply)
 {
 	struct rom_reply tmp;
 	int rc = ROM_E_TIMEOUT;
@@ -373,11 +537,13 @@ static int rom_command_retried(struct rom_link *link, uint8_t op, const uint8_t 
 			if (rc != ROM_OK)
 				return rc;
 		}
-		rc = rom_command(link, op, data, len, 0, timeout_ms, reply);
+		rc = command_ex(link, op, data, len, 0, ex, timeout_ms, reply);
 		if (rc == ROM_OK && attempt > 0 && idempotent)
 			return rom_link_drain(link, ROM_RETRY_SETTLE_MS);
-		if (rc == ROM_OK || rc == ROM_E_IO)
+		if (rc == ROM_OK || rc == ROM_E_IO || rc == ROM_E_UNSUPPORTED)
 			return rc;
+		if (rc == ROM_E_PROTO && !rom_link_may_send(link, op))
+			return rc; /* refused before sending: nothing to resend */
 		if (rc == ROM_E_FAILED && !is_message_invalid(reply))
 			return rc;
 		if (!idempotent && rc != ROM_E_FAILED)
@@ -386,17 +552,39 @@ static int rom_command_retried(struct rom_link *link, uint8_t op, const uint8_t 
 	return rc;
 }
 
-int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms)
+static int rom_command_retried(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
+			       int timeout_ms, bool idempotent, struct rom_reply *reply)
 {
+	static const size_t none = 0;
+	const struct expect ex = { &none, 1, false };
+
+	return command_retried_ex(link, op, data, len, &ex, timeout_ms, idempotent, reply);
+}
+
+static int read_reg_ex(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms,
+		       bool probe)
+{
+	static const size_t none = 0;
+	const struct expect ex = { &none, 1, probe };
 	struct rom_reply reply;
 	uint8_t d[4];
 	int rc;
 
 	put_le32(d, addr);
-	rc = rom_command_retried(link, ROM_READ_REG, d, sizeof(d), timeout_ms, true, &reply);
+	rc = command_retried_ex(link, ROM_READ_REG, d, sizeof(d), &ex, timeout_ms, true, &reply);
 	if (rc == ROM_OK && value)
 		*value = reply.value;
 	return rc;
+}
+
+int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms)
+{
+	return read_reg_ex(link, addr, value, timeout_ms, false);
+}
+
+int rom_read_reg_probe(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms)
+{
+	return read_reg_ex(link, addr, value, timeout_ms, true);
 }
 
 int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms)
@@ -414,13 +602,25 @@ int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int time
 int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blocks,
 		    uint32_t block_size, uint32_t offset, int timeout_ms, struct rom_reply *reply)
 {
-	uint8_t d[16];
+	return rom_flash_begin_words(link, 4, erase_size, num_blocks, block_size, offset, 0,
+				     timeout_ms, reply);
+}
 
+int rom_flash_begin_words(struct rom_link *link, unsigned int words, uint32_t erase_size,
+			  uint32_t num_blocks, uint32_t block_size, uint32_t offset,
+			  uint32_t encrypted, int timeout_ms, struct rom_reply *reply)
+{
+	uint8_t d[20];
+
+	if (words != 4 && words != 5)
+		return ROM_E_PROTO;
 	put_le32(d, erase_size);
 	put_le32(d + 4, num_blocks);
 	put_le32(d + 8, block_size);
 	put_le32(d + 12, offset);
-	return rom_command_retried(link, ROM_FLASH_BEGIN, d, sizeof(d), timeout_ms, false, reply);
+	put_le32(d + 16, encrypted);
+	return rom_command_retried(link, ROM_FLASH_BEGIN, d, 4 * (size_t)words, timeout_ms, false,
+				   reply);
 }
 
 int rom_flash_attach(struct rom_link *link, int timeout_ms)
@@ -435,6 +635,15 @@ int rom_flash_attach(struct rom_link *link, int timeout_ms)
 	return rom_command_retried(link, ROM_FLASH_BEGIN, d, sizeof(d), timeout_ms, true, NULL);
 }
 
+int rom_spi_attach(struct rom_link *link, uint32_t config, int timeout_ms, struct rom_reply *reply)
+{
+	uint8_t d[8];
+
+	put_le32(d, config);
+	put_le32(d + 4, 0); /* the ROM's extra word ("is legacy" and 3 reserved bytes) */
+	return rom_command_retried(link, ROM_SPI_ATTACH, d, sizeof(d), timeout_ms, true, reply);
+}
+
 int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_size,
 		       int timeout_ms, struct rom_reply *reply)
 {
@@ -447,6 +656,52 @@ int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_
 	put_le32(d + 16, 0x100);   /* page */
 	put_le32(d + 20, 0xFFFF);  /* status mask */
 	return rom_command_retried(link, ROM_SPI_SET_PARAMS, d, sizeof(d), timeout_ms, false, reply);
+}
+
+int rom_spi_flash_md5(struct rom_link *link, uint32_t addr, uint32_t len, int timeout_ms,
+		      char hex[ROM_MD5_HEX_LEN], struct rom_reply *reply)
+{
+	static const size_t md5_payload = ROM_MD5_HEX_LEN;
+	const struct expect ex = { &md5_payload, 1, false };
+	struct rom_reply tmp;
+	uint8_t d[16];
+	int rc;
+
+	if (!reply)
+		reply = &tmp;
+	put_le32(d, addr);
+	put_le32(d + 4, len);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	rc = command_retried_ex(link, ROM_SPI_FLASH_MD5, d, sizeof(d), &ex, timeout_ms, true, reply);
+	if (rc != ROM_OK)
+		return rc;
+	if (reply->payload_len != ROM_MD5_HEX_LEN)
+		return ROM_E_PROTO; /* status 0 without the digest */
+	memcpy(hex, reply->data, ROM_MD5_HEX_LEN);
+	return ROM_OK;
+}
+
+int rom_get_security_info(struct rom_link *link, int timeout_ms, uint8_t data[ROM_SECINFO_MAX],
+			  size_t *len, struct rom_reply *reply)
+{
+	/* 20 bytes on S3 and later, 12 on the S2 (sheet §1.2): the status follows either */
+	static const size_t forms[] = { 20, 12 };
+	const struct expect ex = { forms, 2, true };
+	struct rom_reply tmp;
+	int rc;
+
+	if (!reply)
+		reply = &tmp;
+	*len = 0;
+	rc = command_retried_ex(link, ROM_GET_SECURITY_INFO, NULL, 0, &ex, timeout_ms, true, reply);
+	if (rc != ROM_OK)
+		return rc;
+	if (reply->payload_len != 20 && reply->payload_len != 12)
+		return ROM_E_PROTO; /* status 0 and no payload */
+	memcpy(data, reply->data, reply->payload_len);
+	*len = reply->payload_len;
+	return ROM_OK;
 }
 
 int rom_flash_end(struct rom_link *link, bool run_user_code, int timeout_ms)
@@ -474,7 +729,7 @@ static int wait_sync_reply(struct rom_link *link, uint64_t deadline_us)
 	int rc;
 
 	for (;;) {
-		rc = rom_wait_reply(link, ROM_SYNC, deadline_us, &r);
+		rc = rom_wait_reply(link, ROM_SYNC, 0, deadline_us, &r);
 		if (rc == ROM_E_FAILED) {
 			/* an error frame carrying op 08 (sheet §11): not an answer */
 			link->frames_skipped++;

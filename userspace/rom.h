@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ESP8266 ROM loader commands: packets, checksum, replies, status words. */
+/* ROM loader commands (ESP8266 and ESP32 family): packets, checksum, replies, status words. */
 #ifndef ESPWIPE_ROM_H
 #define ESPWIPE_ROM_H
 
@@ -10,7 +10,10 @@
 #include "slip.h"
 #include "transport.h"
 
-/* Opcodes the ESP8266 ROM implements (sheet §2).  Nothing else is ever sent. */
+/*
+ * Opcodes of the ROM loaders (sheets §2, esp32-family-rom.md §3).  Which of
+ * them may go out depends on the chip: see rom_link_set_ops.
+ */
 enum rom_op {
 	ROM_FLASH_BEGIN = 0x02,
 	ROM_FLASH_DATA = 0x03,
@@ -21,8 +24,21 @@ enum rom_op {
 	ROM_SYNC = 0x08,
 	ROM_WRITE_REG = 0x09,
 	ROM_READ_REG = 0x0A,
-	ROM_SPI_SET_PARAMS = 0x0B, /* [?] sent only to lift the ROM's flash-size limit */
+	ROM_SPI_SET_PARAMS = 0x0B, /* ESP8266: [?] sent only to lift the ROM's flash-size limit */
+	ROM_SPI_ATTACH = 0x0D,     /* ESP32 family: required before any flash access */
+	ROM_READ_FLASH_SLOW = 0x0E,
+	ROM_CHANGE_BAUDRATE = 0x0F,
+	ROM_FLASH_DEFL_BEGIN = 0x10,
+	ROM_FLASH_DEFL_DATA = 0x11,
+	ROM_FLASH_DEFL_END = 0x12,
+	ROM_SPI_FLASH_MD5 = 0x13,  /* the ROM answers 32 ASCII hex digits */
+	ROM_GET_SECURITY_INFO = 0x14, /* S2 and later: 12 (S2) or 20 bytes */
 };
+
+/* Bit of an opcode in a mask of allowed opcodes (all are below 32). */
+#define ROM_OP_BIT(op) (1u << (op))
+/* What a fresh link may send: nothing but SYNC and READ_REG until the chip is known. */
+#define ROM_OPS_BEFORE_DETECTION (ROM_OP_BIT(ROM_SYNC) | ROM_OP_BIT(ROM_READ_REG))
 
 #define ROM_SYNC_VALUE 0x20120707u
 #define ROM_CHECKSUM_SEED 0xEF
@@ -38,16 +54,32 @@ enum rom_result {
 	ROM_E_FAILED = -1,  /* ROM answered status 1; see reply.error */
 	ROM_E_TIMEOUT = -2, /* no matching reply in time */
 	ROM_E_IO = -3,      /* transport error (errno in link->last_errno) */
-	ROM_E_PROTO = -4,   /* malformed or oversize frames only */
+	ROM_E_PROTO = -4,   /* malformed or oversize frames only; or an opcode the chip lacks */
+	/*
+	 * Probes only (rom_read_reg_probe, rom_get_security_info): the ROM
+	 * answered with the unsupported-command pattern (status 01 05 under
+	 * another op, repeated), and the repeats were drained.
+	 */
+	ROM_E_UNSUPPORTED = -5,
 };
 
+#define ROM_REPLY_DATA_MAX 64
+
+/*
+ * A reply: 01 op size value data.  The data field is the payload the command
+ * returns followed by the status: 2 bytes (ESP8266 ROM, stubs) or 4 (ESP32
+ * family ROM: status, error, 2 reserved).  The status is located from the
+ * payload length the caller expects, never from the end.
+ */
 struct rom_reply {
 	uint8_t op;
 	uint32_t value;
 	uint8_t status; /* 0 ok, 1 failed */
 	uint8_t error;  /* ROM error code when status != 0 */
-	uint8_t data[64];
-	size_t data_len; /* data before the 2 status bytes */
+	uint8_t data[ROM_REPLY_DATA_MAX]; /* the whole data field */
+	size_t data_len;    /* its length */
+	size_t payload_len; /* bytes before the status, once located */
+	size_t status_len;  /* 2 or 4, once located */
 };
 
 struct rom_link {
@@ -60,6 +92,8 @@ struct rom_link {
 	unsigned long retried;        /* how many such retries happened */
 	uint32_t sync_value;          /* value field of the last SYNC reply */
 	bool stub;                    /* that value was 0: a flasher stub, not the ROM */
+	uint32_t ops;                 /* ROM_OP_BIT() of the opcodes that may be sent */
+	unsigned long unsupported_frames; /* unsupported-pattern frames seen by probes */
 	/* bytes read from the transport but not yet fed to the decoder */
 	uint8_t rx[256];
 	size_t rx_pos, rx_len;
@@ -87,10 +121,30 @@ size_t rom_build_request(uint8_t op, const uint8_t *data, size_t len, uint32_t c
 			 uint8_t *out, size_t cap);
 
 /*
+ * What the link may send from now on (ROM_OP_BIT mask): the chip's ROM
+ * opcodes once it is identified.  rom_send refuses anything else with
+ * ROM_E_PROTO before a byte goes out.
+ */
+void rom_link_set_ops(struct rom_link *link, uint32_t ops);
+bool rom_link_may_send(const struct rom_link *link, uint8_t op);
+
+/*
  * Parse a reply body; false if it is not a well-formed ROM reply (direction 1,
- * length field consistent, at least 2 status bytes).
+ * length field consistent, 2 to ROM_REPLY_DATA_MAX data bytes).  The status
+ * is located as for a command without payload (rom_reply_locate_status 0)
+ * when that fits, else left 0.
  */
 bool rom_parse_reply(const uint8_t *body, size_t len, struct rom_reply *out);
+/*
+ * Locate the status after `payload` bytes: true when 2 or 4 bytes follow the
+ * payload (status = data[payload], error = data[payload + 1]).  A shorter
+ * data field of 2 or 4 bytes whose first byte is non-zero is a bare failure
+ * status (the ROM sent no payload): true, with payload_len 0.  Anything else
+ * does not fit the command: false.
+ */
+bool rom_reply_locate_status(struct rom_reply *r, size_t payload);
+/* 01 05 under another op than the request's: the unsupported-command pattern. */
+bool rom_reply_is_unsupported(const struct rom_reply *r, uint8_t request_op);
 
 /* "message invalid", "checksum error", ... for the ROM's error byte. */
 const char *rom_error_str(uint8_t error);
@@ -102,7 +156,7 @@ const char *rom_reply_error_str(const struct rom_reply *reply);
 /* The two status bytes as esptool prints them ("0105", "C100"); buf >= 5. */
 void rom_status_hex(const struct rom_reply *reply, char buf[5]);
 const char *rom_op_name(uint8_t op);
-/* True for the opcodes in enum rom_op, the only ones ever sent. */
+/* True for the opcodes in enum rom_op (whether one may go out: rom_link_may_send). */
 bool rom_op_known(uint8_t op);
 /* "timed out", "I/O error", ... for an enum rom_result. */
 const char *rom_result_str(int result);
@@ -110,24 +164,25 @@ const char *rom_result_str(int result);
 /*
  * Send a command and wait for the reply with direction 1 and the same op,
  * skipping anything else (boot text, stale SYNC replies, error frames
- * carrying another op).  ROM_E_FAILED leaves the status in *reply.
+ * carrying another op).  `payload` is the number of data bytes the command
+ * returns before its status (0 for most).  ROM_E_FAILED leaves the status in *reply.
  * timeout_ms is an overall deadline on the transport clock, however many
  * frames are skipped.  reply may be NULL; it is written only when the
  * matching reply came (ROM_OK or ROM_E_FAILED).  ROM_E_PROTO: the deadline
  * passed and nothing but malformed frames (bad escapes, bad lengths) came.
  */
 int rom_command(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
-		uint32_t checksum, int timeout_ms, struct rom_reply *reply);
+		uint32_t checksum, size_t payload, int timeout_ms, struct rom_reply *reply);
 /*
  * The two halves of rom_command, for callers that want to do something while
  * a long command runs (a progress bar during FLASH_BEGIN): send, then wait in
  * slices with rom_wait_reply until it returns something else than
  * ROM_E_TIMEOUT or their own deadline passes.  rom_send refuses opcodes
- * outside enum rom_op (ROM_E_PROTO) and data above ROM_MAX_DATA.
+ * the link may not send (ROM_E_PROTO) and data above ROM_MAX_DATA.
  */
 int rom_send(struct rom_link *link, uint8_t op, const uint8_t *data, size_t len,
 	     uint32_t checksum);
-int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
+int rom_wait_reply(struct rom_link *link, uint8_t op, size_t payload, uint64_t deadline_us,
 		   struct rom_reply *reply);
 
 /*
@@ -144,9 +199,45 @@ int rom_wait_reply(struct rom_link *link, uint8_t op, uint64_t deadline_us,
  * drained for this long so they cannot answer the next command. */
 #define ROM_RETRY_SETTLE_MS 20
 int rom_read_reg(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms);
+/*
+ * The same as a probe: the unsupported-command pattern (01 05 under another
+ * op, at least ROM_UNSUPPORTED_MIN_REPEATS times) gives ROM_E_UNSUPPORTED
+ * once the repeats are drained (the line quiet for ROM_UNSUPPORTED_QUIET_MS,
+ * at most ROM_UNSUPPORTED_DRAIN_MS after the first) and the input flushed.
+ * Only the detection's magic read uses it.
+ */
+#define ROM_UNSUPPORTED_MIN_REPEATS 2
+#define ROM_UNSUPPORTED_QUIET_MS 50
+#define ROM_UNSUPPORTED_DRAIN_MS 200
+int rom_read_reg_probe(struct rom_link *link, uint32_t addr, uint32_t *value, int timeout_ms);
 int rom_write_reg(struct rom_link *link, uint32_t addr, uint32_t value, int timeout_ms);
 int rom_flash_begin(struct rom_link *link, uint32_t erase_size, uint32_t num_blocks,
 		    uint32_t block_size, uint32_t offset, int timeout_ms, struct rom_reply *reply);
+/*
+ * FLASH_BEGIN with a 5th word (S2 and later ROMs: 1 = encrypted, 0 = plain;
+ * words = 4 sends the ESP8266/ESP32 form).  Not resent after a timeout.
+ */
+int rom_flash_begin_words(struct rom_link *link, unsigned int words, uint32_t erase_size,
+			  uint32_t num_blocks, uint32_t block_size, uint32_t offset,
+			  uint32_t encrypted, int timeout_ms, struct rom_reply *reply);
+/* SPI_ATTACH (0x0D): the ROM form, 8 bytes: config word, then 0; retried (idempotent). */
+int rom_spi_attach(struct rom_link *link, uint32_t config, int timeout_ms, struct rom_reply *reply);
+/*
+ * SPI_FLASH_MD5 (0x13) over [addr, addr+len): the ROM's 32 ASCII hex digits
+ * into hex (not NUL-terminated).  Retried like a register read (it changes
+ * nothing).
+ */
+#define ROM_MD5_HEX_LEN 32
+int rom_spi_flash_md5(struct rom_link *link, uint32_t addr, uint32_t len, int timeout_ms,
+		      char hex[ROM_MD5_HEX_LEN], struct rom_reply *reply);
+/*
+ * GET_SECURITY_INFO (0x14), a probe: ROM_OK with the payload in data (20 or
+ * 12 bytes, *len says which), ROM_E_UNSUPPORTED as rom_read_reg_probe, or
+ * ROM_E_PROTO for a reply of another length.
+ */
+#define ROM_SECINFO_MAX 20
+int rom_get_security_info(struct rom_link *link, int timeout_ms, uint8_t data[ROM_SECINFO_MAX],
+			  size_t *len, struct rom_reply *reply);
 /* FLASH_BEGIN(0, 0, 0x400, 0): attach and unlock the flash, erase nothing; retried. */
 int rom_flash_attach(struct rom_link *link, int timeout_ms);
 int rom_spi_set_params(struct rom_link *link, uint32_t flash_id, uint32_t total_size,

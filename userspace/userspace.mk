@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The espwipe command.
-US_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/chip.c \
+US_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/chips.c userspace/chip.c \
 	userspace/flashplan.c
 US_HOST_SRCS := userspace/port.c userspace/discovery.c userspace/output.c userspace/ops.c \
 	userspace/args.c userspace/autowipe_conf.c userspace/autowipe.c userspace/devprops.c \
-	userspace/journal.c
+	userspace/journal.c userspace/blank_md5.c
 US_SRCS := $(US_PROTO_SRCS) $(US_HOST_SRCS) userspace/cli.c
-US_LIBS := $(shell pkg-config --libs libudev libsystemd json-c 2>/dev/null || echo -ludev -lsystemd -ljson-c)
-US_CFLAGS := $(shell pkg-config --cflags libudev libsystemd json-c 2>/dev/null) -Iuserspace
+# libmd: the MD5 of erased flash that SPI_FLASH_MD5 answers are compared with.
+US_LIBS := $(shell pkg-config --libs libudev libsystemd json-c libmd 2>/dev/null || \
+	echo -ludev -lsystemd -ljson-c -lmd)
+US_CFLAGS := $(shell pkg-config --cflags libudev libsystemd json-c libmd 2>/dev/null) -Iuserspace
 US_HDRS := $(wildcard userspace/*.h)
 
 US_OBJS := $(US_SRCS:%.c=$(BUILD)/obj/%.o)

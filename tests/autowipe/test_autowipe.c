@@ -413,6 +413,7 @@ static void test_journal_success_record(void **state)
 		.mac = { 0x5c, 0xcf, 0x7f, 0x12, 0x34, 0x56 }, .flash_id = 0x1640ef,
 		.flash_size = 4u << 20, .erase_attempted = true, .erased_offset = 0,
 		.erased_length = 4u << 20, .exit_code = 0, .seconds = 10.7421,
+		.verify_method = "md5",
 	};
 	struct journal_fields f;
 
@@ -431,6 +432,7 @@ static void test_journal_success_record(void **state)
 	assert_string_equal(field(&f, "ESPWIPE_FLASH_SIZE"), "4194304");
 	assert_string_equal(field(&f, "ESPWIPE_RESET"), "sysfs");
 	assert_string_equal(field(&f, "ESPWIPE_ERASED"), "0x000000+0x400000");
+	assert_string_equal(field(&f, "ESPWIPE_VERIFY"), "md5");
 	assert_string_equal(field(&f, "ESPWIPE_RESULT"), "ok");
 	assert_string_equal(field(&f, "ESPWIPE_EXIT_CODE"), "0");
 	assert_string_equal(field(&f, "ESPWIPE_SECONDS"), "10.742");
@@ -458,6 +460,7 @@ static void test_journal_failure_record(void **state)
 	assert_null(field(&f, "ESPWIPE_FLASH_ID"));
 	assert_null(field(&f, "ESPWIPE_ID_PATH"));
 	assert_null(field(&f, "ESPWIPE_ERASED"));
+	assert_null(field(&f, "ESPWIPE_VERIFY"));
 	/* the message is one line */
 	assert_string_equal(field(&f, "MESSAGE"),
 			    "espwipe: erase of /dev/ttyUSB1 failed (exit 5, no-sync): /dev/ttyUSB1: the chip did "

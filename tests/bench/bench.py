@@ -122,8 +122,96 @@ def bench_esptool(esptool_dir):
     return res
 
 
+FAMILY_BENCH = [("esp32", "ESP32"), ("esp32s3", "ESP32-S3"), ("esp32c3", "ESP32-C3")]
+
+
+def bench_family(chip):
+    """One ESP32-family chip at realistic timing: connect, erase, MD5 verify."""
+    with Emu(variant="release", lines=True, start_mode="app", chip=chip) as emu:
+        env = emu.env()
+        launched = time.time()
+        r = run_rusage([build_path("espwipe"), "erase", "--verify", "--full", "-p", emu.pty,
+                        "--json", "--after", "stay"], env=env)
+        rep = emu.stop()
+    ev = events(r["out"])
+    res = [e for e in ev if e["event"] == "result"][0]
+    synced = [e for e in ev if e["event"] == "synced"][0]
+    erased = [e for e in ev if e["event"] == "erased"]
+    verified = [e for e in ev if e["event"] == "verified"]
+    flash_s = rep["stats"]["flash_busy_us"] / 1e6
+    md5_s = rep["stats"].get("md5_busy_us", 0) / 1e6
+    out = {
+        "exit": res["exit_code"],
+        "chip": res.get("chip", "?"),
+        "connect_overhead_ms": (synced["synced_time"] - launched) * 1000.0 - RESET_HOLDS_MS,
+        "flash_s": flash_s,
+        "erase_ratio": erased[0]["seconds"] / flash_s if erased and flash_s else float("nan"),
+        "md5_s": md5_s,
+        "verify_ratio": verified[0]["seconds"] / md5_s if verified and md5_s else float("nan"),
+        "cpu_ms": r["cpu"] * 1000,
+        "rss_kib": r["rss_kib"],
+        "blank": rep["flash"]["blank"],
+    }
+    return out
+
+
+def esptool_cmd(esptool_dir):
+    if os.path.exists(os.path.join(esptool_dir, "esptool.py")):
+        return ["/usr/bin/python3", os.path.join(esptool_dir, "esptool.py")]
+    if os.path.exists(os.path.join(esptool_dir, "esptool", "__main__.py")):
+        return ["/usr/bin/python3", "-m", "esptool"]
+    return None
+
+
+def bench_family_esptool(esptool_dir, chip):
+    """esptool --no-stub flash-id and espwipe info on the same emulated chip."""
+    cmd = esptool_cmd(esptool_dir)
+    if cmd is None:
+        return None
+    env = dict(os.environ, PYTHONPATH=esptool_dir)
+    with Emu(variant="release", start_mode="loader", time_scale="1000", chip=chip) as emu:
+        et = run_rusage(cmd + ["--no-stub", "--before", "no-reset", "--after", "no-reset", "-p",
+                               emu.pty, "flash-id"], env=env)
+        ew = run_rusage([build_path("espwipe"), "info", "-p", emu.pty, "--reset", "none",
+                         "--after", "stay", "--json"])
+        emu.stop()
+    return et, ew
+
+
+def print_family(esptool_dirs):
+    print()
+    print("ESP32 family (espemu, 115200 baud, 4 MiB Winbond, typical timing; erase --verify --full)")
+    print("%-10s %5s %10s %9s %9s %9s %9s %8s %9s" % ("chip", "exit", "connect", "flash s", "erase r",
+                                                     "md5 s", "verify r", "CPU ms", "RSS MiB"))
+    for chip, name in FAMILY_BENCH:
+        f = bench_family(chip)
+        print("%-10s %5d %7.1f ms %9.3f %9.4f %9.3f %9.4f %8.1f %9.2f%s" % (
+            name, f["exit"], f["connect_overhead_ms"], f["flash_s"], f["erase_ratio"], f["md5_s"],
+            f["verify_ratio"], f["cpu_ms"], f["rss_kib"] / 1024, "" if f["blank"] else "  NOT BLANK"))
+    print("targets: connect overhead < 20 ms, erase ratio <= 1.02, verify ratio <= 1.05")
+    v5 = [d for d in esptool_dirs if "5." in os.path.basename(d.rstrip("/"))] or esptool_dirs[-1:]
+    if not v5:
+        print("(esptool comparison skipped: ESPTOOL_DIRS names no esptool v5 checkout)")
+        return
+    print()
+    print("esptool (%s) --no-stub flash-id vs espwipe info, same emulated chip" % os.path.basename(v5[0]))
+    print("%-10s %18s %18s %18s" % ("chip", "wall (ratio)", "CPU (ratio)", "peak RSS (ratio)"))
+    for chip, name in FAMILY_BENCH:
+        c = bench_family_esptool(v5[0], chip)
+        if c is None:
+            print("%-10s esptool not found" % name)
+            continue
+        et, ew = c
+        print("%-10s %6.3f/%5.3f s %4.1fx %5.0f/%4.0f ms %4.1fx %5.1f/%4.1f MiB %4.1fx%s" % (
+            name, et["wall"], ew["wall"], et["wall"] / ew["wall"], et["cpu"] * 1e3, ew["cpu"] * 1e3,
+            et["cpu"] / max(ew["cpu"], 1e-6), et["rss_kib"] / 1024, ew["rss_kib"] / 1024,
+            et["rss_kib"] / ew["rss_kib"],
+            "" if et["rc"] == 0 and ew["rc"] == 0 else "  (rc esptool %d, espwipe %d)" % (et["rc"], ew["rc"])))
+
+
 def main():
     esptool_dir = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ESPTOOL_DIR", "")
+    esptool_dirs = os.environ.get("ESPTOOL_DIRS", "").split() or ([esptool_dir] if esptool_dir else [])
     e = bench_erase()
     print("espwipe benchmark (espemu on a pty, 115200 baud, 4 MiB Winbond, typical timing)")
     print("%-44s %12s   %s" % ("metric", "value", "target"))
@@ -169,6 +257,7 @@ def main():
                                                       et["rss_kib"] / ew["rss_kib"]))
     else:
         print("(esptool comparison skipped: pass an esptool checkout as ESPTOOL_DIR=...)")
+    print_family(esptool_dirs)
     return 0
 
 

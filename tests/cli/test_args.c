@@ -117,6 +117,23 @@ static void test_bootloader_stays(void **state)
 	assert_int_equal(a.op.after, AFTER_STAY);
 }
 
+static void test_flash_size_and_force(void **state)
+{
+	struct args a;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(PARSE(&a, err, "erase"), 0);
+	assert_int_equal(a.op.flash_size, 0);
+	assert_false(a.op.force);
+	assert_int_equal(PARSE(&a, err, "erase", "--flash-size", "4M", "--force"), 0);
+	assert_int_equal(a.op.flash_size, 4u << 20);
+	assert_true(a.op.force);
+	assert_int_equal(PARSE(&a, err, "info", "--flash-size=0x200000"), 0);
+	assert_int_equal(a.op.flash_size, 2u << 20);
+	assert_int_equal(PARSE(&a, err, "verify", "--flash-size", "16M"), 0);
+}
+
 static void expect_error(int argc, char **argv, const char *frag)
 {
 	struct args a;
@@ -143,12 +160,21 @@ static void test_errors(void **state)
 	expect_error(ARGC("erase", "-b", "12"), ARGV("erase", "-b", "12"), "baud");
 	expect_error(ARGC("erase", "--connect-attempts", "0"), ARGV("erase", "--connect-attempts", "0"),
 		     "connect-attempts");
+	expect_error(ARGC("erase", "--flash-size", "4097"), ARGV("erase", "--flash-size", "4097"),
+		     "--flash-size");
+	expect_error(ARGC("erase", "--flash-size", "4K"), ARGV("erase", "--flash-size", "4K"),
+		     "at least 64K");
+	expect_error(ARGC("erase", "--flash-size", "x"), ARGV("erase", "--flash-size", "x"), "--flash-size");
+	expect_error(ARGC("reset", "--flash-size", "4M"), ARGV("reset", "--flash-size", "4M"),
+		     "--flash-size applies");
+	expect_error(ARGC("verify", "--force"), ARGV("verify", "--force"), "--force applies to erase");
 }
 
 static void test_help_names_every_option(void **state)
 {
 	static const char *const opts[] = { "--port", "--baud", "--reset", "--after", "--region", "--verify",
 					    "--full", "--connect-attempts", "--json", "--quiet",
+					    "--flash-size", "--force", "ESP32",
 					    "--verbose", "--help", "--version" };
 
 	(void)state;
@@ -165,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_command),
 		cmocka_unit_test(test_options_anywhere),
 		cmocka_unit_test(test_bootloader_stays),
+		cmocka_unit_test(test_flash_size_and_force),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help_names_every_option),
 	};

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chips.h"
 #include "espemu.h"
 
 void emu_config_defaults(struct emu_config *cfg)
@@ -22,11 +23,11 @@ void emu_config_defaults(struct emu_config *cfg)
 	memcpy(cfg->mac, mac, sizeof(mac));
 	cfg->jedec_id = 0x1640EF;
 	cfg->flash_size = 0;
-	cfg->crystal_mhz = 26;
-	cfg->magic = 0xFFF0C101u; /* ESP8266 and ESP8285 */
+	cfg->crystal_mhz = 0;     /* the chip's: 26 on the ESP8266 */
+	cfg->magic = 0;           /* the chip's unless magic_set */
 	cfg->flash_prefill = false;
 
-	cfg->rom_flash_limit = 4u << 20;
+	cfg->rom_flash_limit = 0; /* the chip's: 4 MiB ESP8266 [?], 2 MiB family */
 	cfg->spi_set_params = true;
 	cfg->unknown_op = EMU_UNKNOWN_PREV_OP;
 	cfg->first_sync_lost = true;
@@ -54,6 +55,16 @@ void emu_config_defaults(struct emu_config *cfg)
 	cfg->erase_slowdown = 1.0;
 	cfg->noise_in_frames = false;
 	cfg->flash_begin_error = 0;
+
+	cfg->magic_set = false;
+	cfg->rev_major = -1;
+	cfg->rev_minor = -1;
+	cfg->sdm = false;
+	cfg->secure_boot = false;
+	cfg->flash_crypt_cnt = 0;
+	cfg->chip_id = -1;
+	cfg->md5_us_per_mib = 500000; /* [I] */
+	cfg->usb_serial_jtag = false;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -192,14 +203,18 @@ static int parse_unknown(const char *s, enum emu_unknown_op *u)
 	return 0;
 }
 
-static int parse_chip(const char *s, enum emu_chip *c)
+/* "3.0", "0.4": major.minor as esptool prints "(revision vX.Y)" */
+static int parse_revision(const char *s, int *major, int *minor)
 {
-	if (!strcasecmp(s, "esp8266") || !strcasecmp(s, "esp8266ex"))
-		*c = EMU_CHIP_ESP8266EX;
-	else if (!strcasecmp(s, "esp8285"))
-		*c = EMU_CHIP_ESP8285;
-	else
+	unsigned int a, b;
+	char tail;
+
+	if (*s == 'v' || *s == 'V')
+		s++;
+	if (sscanf(s, "%u.%u%c", &a, &b, &tail) != 2 || a > 99 || b > 99)
 		return -1;
+	*major = (int)a;
+	*minor = (int)b;
 	return 0;
 }
 
@@ -215,14 +230,20 @@ struct opt {
 #define F(field) offsetof(struct emu_config, field)
 
 static const struct opt opts[] = {
-	{ "chip", O_SPECIAL, F(chip), "esp8266 | esp8285" },
-	{ "mac", O_SPECIAL, F(mac), "station MAC, encoded into eFuses by the sheet's OUI rules" },
+	{ "chip", O_SPECIAL, F(chip),
+	  "esp8266 | esp8285 | esp32 | esp32s2 | esp32s3 | esp32c2 | esp32c3 | esp32c5 | esp32c6 | "
+	  "esp32c61 | esp32h2 | esp32p4" },
+	{ "mac", O_SPECIAL, F(mac),
+	  "station MAC in the eFuses (ESP8266: by the sheet's OUI rules)" },
 	{ "jedec", O_U32, F(jedec_id), "flash JEDEC id as RDID puts it in W0 (cap<<16|type<<8|mfr)" },
 	{ "flash-size", O_SIZE, F(flash_size), "flash bytes (4M, 512K, ...); 0 = from jedec" },
-	{ "crystal", O_U32, F(crystal_mhz), "crystal MHz, 26 or 40" },
-	{ "magic", O_U32, F(magic), "chip magic at 0x40001000 (0xFFF0C101; e.g. 0x00F01D83 = ESP32)" },
+	{ "crystal", O_U32, F(crystal_mhz),
+	  "crystal MHz as the chip allows (26/40; H2 32; C5 48/40); 0 = the chip's" },
+	{ "magic", O_SPECIAL, F(magic),
+	  "word at 0x40001000 instead of the chip's (e.g. 0x00F01D83 = ESP32's)" },
 	{ "flash-prefill", O_BOOL, F(flash_prefill), "start with non-blank firmware contents" },
-	{ "rom-flash-limit", O_SIZE, F(rom_flash_limit), "ROM chip_size: FLASH_BEGIN beyond fails [?]" },
+	{ "rom-flash-limit", O_SIZE, F(rom_flash_limit),
+	  "ROM chip_size until SPI_SET_PARAMS; 0 = the chip's (4M ESP8266 [?], 2M family)" },
 	{ "spi-set-params", O_BOOL, F(spi_set_params), "0x0B accepted and sets chip_size [?]" },
 	{ "unknown-op", O_SPECIAL, F(unknown_op), "prev-op | same-op | silent | reset [?]" },
 	{ "first-sync-lost", O_BOOL, F(first_sync_lost), "auto-baud swallows the first frame after boot" },
@@ -248,23 +269,42 @@ static const struct opt opts[] = {
 	{ "erase-slowdown", O_DOUBLE, F(erase_slowdown), "multiplies every erase time" },
 	{ "flash-begin-error", O_U32, F(flash_begin_error),
 	  "error code (e.g. 0x06) for every erasing FLASH_BEGIN; 0 none" },
+	{ "revision", O_SPECIAL, F(rev_major),
+	  "chip revision MAJ.MIN in the eFuses (ESP32 family)" },
+	{ "sdm", O_BOOL, F(sdm), "Secure Download Mode (S2 and later): flag bit 2, no registers/MD5" },
+	{ "secure-boot", O_BOOL, F(secure_boot), "secure boot on: security-info bit 0 and the eFuse" },
+	{ "flash-crypt-cnt", O_U32, F(flash_crypt_cnt),
+	  "flash_crypt_cnt eFuse field (odd popcount = encryption on)" },
+	{ "chip-id", O_LONG, F(chip_id), "security-info chip id; -1 = the chip's own" },
+	{ "md5-us-per-mib", O_U32, F(md5_us_per_mib),
+	  "ROM SPI_FLASH_MD5 time per MiB [I] (divided by time-scale)" },
+	{ "usb-serial-jtag", O_BOOL, F(usb_serial_jtag),
+	  "console on USB-Serial/JTAG (UARTDEV_BUF_NO; S3, C3, C5, C6, C61, H2, P4)" },
 };
 
 static int set_special(struct emu_config *cfg, const struct opt *o, const char *v)
 {
 	if (!strcmp(o->key, "chip"))
-		return parse_chip(v, &cfg->chip);
+		return chip_by_key(v, &cfg->chip);
 	if (!strcmp(o->key, "mac")) {
 		uint8_t mac[6];
 
 		if (parse_mac(v, mac))
 			return -1;
-		/* OUI 00:00:00 cannot be encoded: m3 = 0 selects a default OUI */
-		if (!mac[0] && !mac[1] && !mac[2])
+		/* ESP8266: OUI 00:00:00 cannot be encoded (m3 = 0 selects a default OUI) */
+		if (!chip_info(cfg->chip)->family && !mac[0] && !mac[1] && !mac[2])
 			return -1;
 		memcpy(cfg->mac, mac, 6);
 		return 0;
 	}
+	if (!strcmp(o->key, "magic")) {
+		if (parse_u32(v, &cfg->magic))
+			return -1;
+		cfg->magic_set = true;
+		return 0;
+	}
+	if (!strcmp(o->key, "revision"))
+		return parse_revision(v, &cfg->rev_major, &cfg->rev_minor);
 	if (!strcmp(o->key, "unknown-op"))
 		return parse_unknown(v, &cfg->unknown_op);
 	if (!strcmp(o->key, "start-mode"))
@@ -272,10 +312,14 @@ static int set_special(struct emu_config *cfg, const struct opt *o, const char *
 	return -1;
 }
 
-int emu_config_set(struct emu_config *cfg, const char *key, const char *value, char *err,
+static int check_ranges(const struct emu_config *cfg, char *err, size_t errlen);
+
+/* The value lands in a copy; cfg changes only if the result is valid. */
+int emu_config_set(struct emu_config *out, const char *key, const char *value, char *err,
 		   size_t errlen)
 {
 	const struct opt *o = NULL;
+	struct emu_config tmp, *cfg = &tmp;
 	char *p;
 	int rc;
 
@@ -290,6 +334,7 @@ int emu_config_set(struct emu_config *cfg, const char *key, const char *value, c
 	if (!o)
 		return fail(err, errlen, "unknown option '%s'", key);
 
+	tmp = *out;
 	p = (char *)cfg + o->off;
 	switch (o->kind) {
 	case O_U32:
@@ -316,15 +361,23 @@ int emu_config_set(struct emu_config *cfg, const char *key, const char *value, c
 	}
 	if (rc)
 		return fail(err, errlen, "bad value '%s' for '%s' (%s)", value, key, o->help);
+	if (check_ranges(cfg, err, errlen))
+		return -1;
+	*out = tmp;
+	return 0;
+}
 
-	if (cfg->crystal_mhz != 26 && cfg->crystal_mhz != 40)
-		return fail(err, errlen, "crystal must be 26 or 40");
+static int check_ranges(const struct emu_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->crystal_mhz && cfg->crystal_mhz != 26 && cfg->crystal_mhz != 32 &&
+	    cfg->crystal_mhz != 40 && cfg->crystal_mhz != 48)
+		return fail(err, errlen, "crystal must be 26, 32, 40 or 48");
 	if (cfg->time_scale <= 0 || cfg->erase_slowdown <= 0)
 		return fail(err, errlen, "time-scale and erase-slowdown must be > 0");
 	if (cfg->drop_rate < 0 || cfg->drop_rate > 1 || cfg->noise_rate < 0 || cfg->noise_rate > 1)
 		return fail(err, errlen, "rates must be within 0..1");
-	if (cfg->flash_size > (16u << 20))
-		return fail(err, errlen, "flash-size must be at most 16M");
+	if (cfg->flash_size > (32u << 20))
+		return fail(err, errlen, "flash-size must be at most 32M");
 	if (cfg->baud == 0)
 		return fail(err, errlen, "baud must be > 0");
 	if (cfg->flash_begin_error > 0xFF)
@@ -338,13 +391,18 @@ static void print_default(FILE *out, const struct emu_config *d, const struct op
 
 	switch (o->kind) {
 	case O_U32:
-		if (!strcmp(o->key, "jedec"))
+		if (!strcmp(o->key, "crystal") && !d->crystal_mhz)
+			fputs("0 = the chip's", out);
+		else if (!strcmp(o->key, "jedec"))
 			fprintf(out, "0x%06" PRIX32, *(const uint32_t *)(const void *)p);
 		else
 			fprintf(out, "%" PRIu32, *(const uint32_t *)(const void *)p);
 		break;
 	case O_SIZE:
-		fprintf(out, "%" PRIu32, *(const uint32_t *)(const void *)p);
+		if (!strcmp(o->key, "rom-flash-limit") && !d->rom_flash_limit)
+			fputs("0 = the chip's", out);
+		else
+			fprintf(out, "%" PRIu32, *(const uint32_t *)(const void *)p);
 		break;
 	case O_LONG:
 		fprintf(out, "%ld", *(const long *)(const void *)p);
@@ -360,7 +418,11 @@ static void print_default(FILE *out, const struct emu_config *d, const struct op
 		break;
 	default:
 		if (!strcmp(o->key, "chip"))
-			fputs(d->chip == EMU_CHIP_ESP8285 ? "esp8285" : "esp8266", out);
+			fputs(chip_info(d->chip)->key, out);
+		else if (!strcmp(o->key, "magic"))
+			fputs("the chip's", out);
+		else if (!strcmp(o->key, "revision"))
+			fputs("the chip's", out);
 		else if (!strcmp(o->key, "mac"))
 			fprintf(out, "%02X:%02X:%02X:%02X:%02X:%02X", d->mac[0], d->mac[1],
 				d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
@@ -382,4 +444,48 @@ void emu_config_help(FILE *out)
 		print_default(out, &d, &opts[i]);
 		fputs(")\n", out);
 	}
+}
+
+/* Checks that need the chip: what its row can encode and what it has. */
+int emu_config_check(const struct emu_config *cfg, char *err, size_t errlen)
+{
+	const struct emu_chip_info *c;
+	bool crystal_ok = !cfg->crystal_mhz;
+
+	if ((unsigned int)cfg->chip >= EMU_CHIP_COUNT)
+		return fail(err, errlen, "unknown chip");
+	c = chip_info(cfg->chip);
+	for (size_t i = 0; i < sizeof(c->crystals) && c->crystals[i]; i++)
+		crystal_ok |= cfg->crystal_mhz == c->crystals[i];
+	if (!crystal_ok)
+		return fail(err, errlen, "%s has no %u MHz crystal", c->name, cfg->crystal_mhz);
+	if (!c->family) {
+		if (!cfg->mac[0] && !cfg->mac[1] && !cfg->mac[2])
+			return fail(err, errlen, "the ESP8266 eFuses cannot encode OUI 00:00:00");
+		if (cfg->rev_major >= 0 || cfg->sdm || cfg->secure_boot || cfg->flash_crypt_cnt ||
+		    cfg->usb_serial_jtag)
+			return fail(err, errlen, "revision, sdm, secure-boot, flash-crypt-cnt and "
+						 "usb-serial-jtag are ESP32-family options");
+		return 0;
+	}
+	if (cfg->rev_major >= 0 &&
+	    ((unsigned int)cfg->rev_major > chip_rev_max(c, FLD_MAJOR) ||
+	     (unsigned int)cfg->rev_minor > chip_rev_max(c, FLD_MINOR)))
+		return fail(err, errlen, "%s eFuses cannot encode revision v%d.%d (max v%u.%u)",
+			    c->name, cfg->rev_major, cfg->rev_minor, chip_rev_max(c, FLD_MAJOR),
+			    chip_rev_max(c, FLD_MINOR));
+	if (cfg->flash_crypt_cnt > chip_rev_max(c, FLD_CRYPT_CNT))
+		return fail(err, errlen, "flash-crypt-cnt must be at most %u on %s",
+			    chip_rev_max(c, FLD_CRYPT_CNT), c->name);
+	if (cfg->sdm && !c->sec_info_len)
+		return fail(err, errlen, "%s has no Secure Download Mode", c->name);
+	if (cfg->usb_serial_jtag) {
+		bool usj = false;
+
+		for (size_t i = 0; i < 3 && c->uartdev[i].until; i++)
+			usj |= c->uartdev[i].usj != 0;
+		if (!usj)
+			return fail(err, errlen, "%s has no USB-Serial/JTAG", c->name);
+	}
+	return 0;
 }

@@ -8,11 +8,15 @@ Starts espemu, then runs itself as a client under LD_PRELOAD=shim: the
 client listens to the boot banner at 74880 baud, does the UnixTight DTR/RTS
 reset, syncs, reads the magic register and erases a region through
 FLASH_BEGIN.  The parent then checks espemu's JSON report (line changes,
-resets, erase log) and that espemu exited when the port was closed.
+resets, erase log) and that espemu exited when the port was closed.  A
+second client does the same against an emulated ESP32-C3: banner at 115200,
+4-byte status, GET_SECURITY_INFO, SPI_ATTACH, a 5-word FLASH_BEGIN that
+erases exactly its range, and SPI_FLASH_MD5.
 Prints "N passed, N failed" last; exit status 0 only if nothing failed.
 """
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import select
@@ -174,6 +178,48 @@ def client(path):
     return 0
 
 
+def client32(path):
+    """The ESP32-C3 client: same reset, then family-only requests."""
+    obs = {}
+    p = Port(path)
+    p.set_baud(115200)
+    for dtr, rts in ((False, False), (True, True), (False, True)):
+        p.lines(dtr, rts)
+    time.sleep(0.1)
+    p.lines(True, False)
+    time.sleep(0.05)
+    p.lines(False, False)
+    p.read_for(0.08)
+    obs["banner"] = bytes(p.buf).decode("latin-1")
+    sync = request(0x08, b"\x07\x07\x12\x20" + b"\x55" * 32)
+    replies = []
+    for _ in range(5):
+        p.flush_input()
+        p.write(sync)
+        first = p.wait_frame(0x08, 0.1)
+        if first:
+            p.read_for(0.05)
+            replies = [first] + [f for f in p.pending + p.frames() if f[1] == 0x08]
+            break
+    obs["sync_replies"] = [r.hex() for r in replies]
+    p.flush_input()
+    p.write(request(0x14))
+    f = p.wait_frame(0x14, 1.0)
+    obs["security_info"] = f.hex() if f else None
+    p.write(request(0x0D, b"\0" * 8))
+    f = p.wait_frame(0x0D, 1.0)
+    obs["attach"] = f.hex() if f else None
+    p.write(request(0x02, struct.pack("<IIIII", 2 * 4096, 8, 0x400, 0x1000, 0)))
+    f = p.wait_frame(0x02, 5.0)
+    obs["erase_reply"] = f.hex() if f else None
+    p.write(request(0x13, struct.pack("<IIII", 0x1000, 2 * 4096, 0, 0)))
+    f = p.wait_frame(0x13, 5.0)
+    obs["md5_reply"] = f.hex() if f else None
+    os.close(p.fd)
+    print(json.dumps(obs))
+    return 0
+
+
 # ---------------------------------------------------------------- test side
 
 class Checks:
@@ -204,6 +250,8 @@ def start_espemu(espemu, tmp, *extra):
 def main(argv):
     if len(argv) == 3 and argv[1] == "--client":
         return client(argv[2])
+    if len(argv) == 3 and argv[1] == "--client32":
+        return client32(argv[2])
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -286,6 +334,55 @@ def main(argv):
         c.check("report: SYNC frames 2, commands 08/0a/02",
                 st.get("sync_frames") == 2 and
                 st.get("commands") == {"0x02": 1, "0x08": 1, "0x0a": 1}, str(st))
+
+        # 3. an ESP32-C3 on the same pty path
+        proc, slave, lines, report = start_espemu(espemu, tmp, "--chip=esp32c3",
+                                                  "--flash-prefill=1", "--md5-us-per-mib=0")
+        env = dict(os.environ, LD_PRELOAD=shim, ESPEMU_LINES_SOCKET=lines)
+        env.pop("ASAN_OPTIONS", None)
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--client32", slave],
+                             env=env, capture_output=True, text=True, timeout=60)
+        try:
+            obs = json.loads(out.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            obs = {}
+            print(out.stdout, out.stderr, file=sys.stderr)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait()
+        c.check("esp32c3: espemu exited cleanly", proc.returncode == 0, f"rc {proc.returncode}")
+        ban = obs.get("banner", "")
+        c.check("esp32c3: banner readable at 115200, download mode",
+                "ESP-ROM:esp32c3-api1-20210207" in ban and "boot:0x5 (DOWNLOAD(USB/UART0/1))"
+                in ban and "waiting for download" in ban, repr(ban))
+        reps = obs.get("sync_replies", [])
+        c.check("esp32c3: 8 SYNC replies with 4 status bytes",
+                len(reps) == 8 and all(r == "010804000707122000000000" for r in reps), str(reps))
+        si = obs.get("security_info") or ""
+        c.check("esp32c3: security info 20 bytes + 4 status, chip id 5",
+                si == "01141800" + "07071220" + "00" * 12 + "05000000" + "00000000" + "00" * 4,
+                si)
+        c.check("esp32c3: SPI_ATTACH OK", obs.get("attach") == "010d04000707122000000000",
+                str(obs.get("attach")))
+        c.check("esp32c3: FLASH_BEGIN (5 words) OK",
+                obs.get("erase_reply") == "010204000707122000000000", str(obs.get("erase_reply")))
+        md5 = bytes.fromhex(obs.get("md5_reply") or "")
+        c.check("esp32c3: MD5 of the erased range, 32 hex digits + 00 00 00 00",
+                md5[:4] == b"\x01\x13\x24\x00" and md5[8:40] ==
+                hashlib.md5(b"\xff" * 8192).hexdigest().encode() and md5[40:] == b"\0" * 4,
+                md5.hex())
+        try:
+            with open(report) as f:
+                rep = json.load(f)
+        except (OSError, ValueError):
+            rep = {}
+        er = [(e["kind"], e["offset"]) for e in rep.get("erase_events", [])]
+        c.check("esp32c3: report: exactly the 2 sectors sent, words [5], chip",
+                er == [("S", 0x1000), ("S", 0x2000)] and rep.get("flash_begin_words") == [5]
+                and rep.get("chip") == "esp32c3" and rep.get("stats", {}).get("md5_requests") == 1,
+                str((er, rep.get("flash_begin_words"), rep.get("chip"))))
     print(f"{c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1
 

@@ -29,32 +29,41 @@ void emu_log_erase(struct emu *e, const struct emu_erase_event *ev)
 		e->erase_log[e->erase_n++] = *ev;
 }
 
-static bool flash_has_image(const struct emu *e)
-{
-	return e->flash.data[0] == 0xE9;
-}
-
-static void app_output(struct emu *e, uint64_t t_us)
-{
-	if (flash_has_image(e)) {
-		/* some firmware chatting at 115200 */
-		uart_send_text_at(e, t_us, "app: tick\r\n", 115200);
-	} else {
-		/* blank flash: the ROM finds no image; the watchdog reboots it */
-		uart_send_text_at(e, t_us,
-				  "\r\n ets Jan  8 2013,rst cause:4, boot mode:(3,6)\r\n\r\n"
-				  "ets_main.c \r\n",
-				  74880u * e->cfg.crystal_mhz / 26);
-	}
-}
-
 void emu_enter_app(struct emu *e, uint64_t t_us)
 {
 	e->mode = EMU_MODE_APP;
 	e->app_pending = true;
 	e->app_next_us = t_us + EMU_APP_PERIOD_US;
-	if (!flash_has_image(e))
-		uart_send_text_at(e, t_us, "ets_main.c \r\n", 74880u * e->cfg.crystal_mhz / 26);
+	banner_app_start(e, t_us);
+}
+
+/* The chip's own values for what the config leaves at "the chip's". */
+static void resolve_defaults(struct emu *e)
+{
+	const struct emu_chip_info *c = e->chip;
+	struct emu_config *cfg = &e->cfg;
+
+	if (!cfg->crystal_mhz)
+		cfg->crystal_mhz = c->crystals[0];
+	if (!cfg->rom_flash_limit)
+		cfg->rom_flash_limit = c->family ? 2u << 20 : 4u << 20;
+	if (cfg->rev_major < 0)
+		cfg->rev_major = c->def_major;
+	if (cfg->rev_minor < 0)
+		cfg->rev_minor = c->def_minor;
+	if (!cfg->magic_set)
+		cfg->magic = chip_by_rev(c->magic, chip_rev(cfg));
+	if (cfg->chip_id < 0)
+		cfg->chip_id = (long)c->chip_id;
+}
+
+/* RTC registers after a chip reset: the RTC watchdog runs [?], no auto-feed. */
+void emu_reset_rtc(struct emu *e)
+{
+	e->wdt.config0 = e->chip->wdt_config0 ? EMU_WDT_BOOT_CONFIG0 : 0;
+	e->wdt.wprotect = 0;
+	e->wdt.swd_conf = 0;
+	e->wdt.swd_wprotect = 0;
 }
 
 struct emu *emu_new(const struct emu_config *cfg, uint64_t now_us)
@@ -63,7 +72,14 @@ struct emu *emu_new(const struct emu_config *cfg, uint64_t now_us)
 
 	if (!e)
 		return NULL;
+	if (emu_config_check(cfg, NULL, 0)) {
+		free(e);
+		return NULL;
+	}
 	e->cfg = *cfg;
+	e->chip = chip_info(cfg->chip);
+	resolve_defaults(e);
+	emu_reset_rtc(e);
 	e->now_us = now_us;
 	e->baud = cfg->baud ? cfg->baud : 115200;
 	e->rng = cfg->seed;
@@ -80,22 +96,16 @@ struct emu *emu_new(const struct emu_config *cfg, uint64_t now_us)
 		emu_free(e);
 		return NULL;
 	}
-	e->st.rom_chip_size = cfg->rom_flash_limit;
+	e->st.rom_chip_size = e->cfg.rom_flash_limit;
 
 	/* power-on: straps as if already latched */
 	if (cfg->start_mode == EMU_MODE_LOADER) {
 		e->st.boots_loader++;
-		if (cfg->boot_banner)
-			uart_send_text_at(e, now_us,
-					  "\r\n ets Jan  8 2013,rst cause:1, boot mode:(1,6)\r\n\r\n",
-					  74880u * cfg->crystal_mhz / 26);
+		banner_boot(e, now_us, true, 1);
 		loader_enter(e, now_us);
 	} else {
 		e->st.boots_app++;
-		if (cfg->boot_banner)
-			uart_send_text_at(e, now_us,
-					  "\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\n",
-					  74880u * cfg->crystal_mhz / 26);
+		banner_boot(e, now_us, false, 1);
 		emu_enter_app(e, now_us);
 	}
 	return e;
@@ -163,7 +173,7 @@ void emu_advance(struct emu *e, uint64_t now_us)
 			byteq_pop(&e->rxq);
 		}
 		if (e->mode == EMU_MODE_APP && e->app_pending && e->app_next_us <= t) {
-			app_output(e, t);
+			banner_app_tick(e, t);
 			e->app_next_us += EMU_APP_PERIOD_US;
 		}
 	}
@@ -283,6 +293,19 @@ size_t emu_command_log(const struct emu *e, const uint8_t **ops)
 {
 	*ops = e->cmd_log;
 	return e->cmd_n;
+}
+
+size_t emu_flash_begin_words(const struct emu *e, const uint8_t **words)
+{
+	*words = e->fb_words;
+	return e->fb_n;
+}
+
+bool emu_watchdogs_disabled(const struct emu *e)
+{
+	const struct emu_chip_info *c = e->chip;
+
+	return c->wdt_config0 && e->wdt.config0 == 0 && (e->wdt.swd_conf & c->swd_auto_feed);
 }
 
 uint32_t emu_flash_size(const struct emu *e)

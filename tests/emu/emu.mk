@@ -3,9 +3,9 @@
 # (modem-line shim) and their tests.  Included from the top directory.
 
 EMU_DIR := tests/emu
-EMU_LIB_SRCS := $(addprefix $(EMU_DIR)/,emu.c uart.c rom_loader.c regs.c spi.c flash.c \
-	reset.c config.c report.c)
-EMU_HDRS := $(addprefix $(EMU_DIR)/,espemu.h emu_internal.h pty_baud.h lines_proto.h)
+EMU_LIB_SRCS := $(addprefix $(EMU_DIR)/,emu.c uart.c rom_loader.c rom_esp32.c regs.c efuse.c spi.c \
+	flash.c reset.c config.c report.c chips.c banner.c md5.c)
+EMU_HDRS := $(addprefix $(EMU_DIR)/,espemu.h emu_internal.h chips.h pty_baud.h lines_proto.h)
 EMU_SRV_SRCS := $(addprefix $(EMU_DIR)/,espemu.c pty_baud.c)
 
 EMU_OBJS := $(patsubst $(EMU_DIR)/%.c,$(BUILD)/emu/%.o,$(EMU_LIB_SRCS))
@@ -19,6 +19,7 @@ EMU_BIN := $(BUILD)/espemu
 EMU_ASAN_BIN := $(ASAN)/espemu
 EMU_SHIM := $(BUILD)/libespemu-lines.so
 EMU_TEST := $(ASAN)/test_emu
+EMU_TEST32 := $(ASAN)/test_esp32
 EMU_PY := /usr/bin/python3
 
 ALL_TARGETS += $(EMU_LIB) $(EMU_ASAN_LIB) $(EMU_BIN) $(EMU_ASAN_BIN) $(EMU_SHIM)
@@ -56,23 +57,37 @@ $(ASAN)/emu/test_emu.o: $(EMU_DIR)/test_emu.c $(EMU_HDRS) | $(ASAN)/emu
 $(EMU_TEST): $(ASAN)/emu/test_emu.o $(EMU_ASAN_LIB)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ -lcmocka -lm
 
-check-emu-unit: $(EMU_TEST)
+$(ASAN)/emu/test_esp32.o: $(EMU_DIR)/test_esp32.c $(EMU_HDRS) | $(ASAN)/emu
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+$(EMU_TEST32): $(ASAN)/emu/test_esp32.o $(EMU_ASAN_LIB)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ -lcmocka -lm
+
+check-emu-unit: $(EMU_TEST) $(EMU_TEST32)
 	$(EMU_TEST)
+	$(EMU_TEST32)
 
 check-emu-e2e: $(EMU_ASAN_BIN) $(EMU_SHIM)
 	$(EMU_PY) $(EMU_DIR)/e2e_test.py $(EMU_ASAN_BIN) $(EMU_SHIM)
 
-# Real esptool against espemu: only when ESPTOOL_DIR names an esptool tree.
+# Real esptool against espemu: ESPTOOL_DIR names one esptool source tree,
+# ESPTOOL_DIRS several (space-separated), e.g. v4.10.0 and v5.2.0 checkouts.
+# Each tree prints its own "N passed, N failed".
+ESPTOOL_DIRS ?= $(ESPTOOL_DIR)
 check-emu-esptool: $(EMU_BIN) $(EMU_SHIM)
-	@if [ -z "$(ESPTOOL_DIR)" ]; then \
-		echo "check-emu-esptool: SKIPPED (set ESPTOOL_DIR to an esptool source tree, e.g. v4.7.0)"; \
+	@if [ -z "$(strip $(ESPTOOL_DIRS))" ]; then \
+		echo "check-emu-esptool: SKIPPED (set ESPTOOL_DIR or ESPTOOL_DIRS to esptool source trees, e.g. v4.10.0 and v5.2.0)"; \
 	else \
-		sh $(EMU_DIR)/esptool_interop.sh "$(ESPTOOL_DIR)"; \
+		rc=0; \
+		for d in $(ESPTOOL_DIRS); do \
+			sh $(EMU_DIR)/esptool_interop.sh "$$d" || rc=1; \
+		done; \
+		exit $$rc; \
 	fi
 
 # The groups run one after another (timing-sensitive pty tests must not
 # compete with each other for the two cores).
-check-emu: $(EMU_TEST) $(EMU_ASAN_BIN) $(EMU_BIN) $(EMU_SHIM)
+check-emu: $(EMU_TEST) $(EMU_TEST32) $(EMU_ASAN_BIN) $(EMU_BIN) $(EMU_SHIM)
 	@$(MAKE) --no-print-directory check-emu-unit
 	@$(MAKE) --no-print-directory check-emu-e2e
 	@$(MAKE) --no-print-directory check-emu-esptool

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libespemu internals: the one struct that holds the whole chip, and the
- * entry points the per-job files (uart.c, rom_loader.c, regs.c, spi.c,
- * flash.c, reset.c) offer each other.  Not installed, not for callers.
+ * entry points the per-job files (uart.c, rom_loader.c, rom_esp32.c, regs.c,
+ * efuse.c, spi.c, flash.c, reset.c, banner.c, md5.c) offer each other.  Not
+ * installed, not for callers.
  */
 #ifndef ESPEMU_INTERNAL_H
 #define ESPEMU_INTERNAL_H
 
+#include "chips.h"
 #include "espemu.h"
 
 #define EMU_SECTOR 4096u
@@ -17,7 +19,11 @@
 #define EMU_LINE_LOG_CAP 4096u
 #define EMU_ERASE_LOG_CAP 16384u
 #define EMU_CMD_LOG_CAP 4096u
-#define EMU_OTHER_REGS 32u
+#define EMU_OTHER_REGS 64u
+#define EMU_FB_LOG_CAP 256u       /* FLASH_BEGIN word counts kept */
+#define EMU_REPLY_MAX 96u         /* largest reply body: 8 + 64 data + 4 status */
+#define EMU_ROM_ADDR_MASK 0xFFFFFFu /* the family ROM's 24-bit flash addresses */
+#define EMU_WDT_BOOT_CONFIG0 0x80000000u /* RTC WDT enabled after reset [?] */
 #define EMU_SYNC_VALUE 0x20120707u
 #define EMU_MAGIC_VALUE 0xFFF0C101u
 #define EMU_REPEAT_COUNT 8u        /* SYNC replies, and unknown-op frames [?] */
@@ -41,11 +47,24 @@ struct emu_byteq {
 	uint64_t wire_free_ns; /* when the wire is free for the next byte */
 };
 
+/* One reply body before SLIP framing. */
+struct emu_frame {
+	uint8_t b[EMU_REPLY_MAX];
+	size_t len;
+};
+
 /* A reply sent several times in a row (SYNC, unknown opcodes). */
 struct emu_repeat {
-	uint8_t frame[10];
+	struct emu_frame f;
 	unsigned int left;
 	uint64_t next_us;
+};
+
+struct emu_md5 {
+	uint32_t h[4];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t n;
 };
 
 struct emu_flash {
@@ -81,10 +100,12 @@ struct emu_loader {
 	unsigned long commands_total;
 	bool hang_fired;
 
-	/* a reply held back until an erase has finished */
+	/* a reply held back until an erase (or an MD5) has finished */
 	bool deferred;
 	uint64_t deferred_at;
-	uint8_t deferred_frame[10];
+	struct emu_frame deferred_frame;
+
+	bool spi_attached;      /* ESP32 family: SPI_ATTACH received since boot */
 
 	struct emu_repeat sync_rep, unk_rep;
 
@@ -100,8 +121,14 @@ struct emu_reg_slot {
 	uint32_t addr, value;
 };
 
+/* USB-Serial/JTAG watchdog registers (sheet §8.4) */
+struct emu_wdt {
+	uint32_t config0, wprotect, swd_conf, swd_wprotect;
+};
+
 struct emu {
-	struct emu_config cfg;
+	struct emu_config cfg;  /* chip defaults resolved by emu_new() */
+	const struct emu_chip_info *chip;
 	uint64_t now_us;
 	enum emu_mode mode;
 	uint32_t baud;
@@ -113,6 +140,7 @@ struct emu {
 	struct emu_reset rst;
 	uint32_t spi[64];
 	struct emu_reg_slot other[EMU_OTHER_REGS];
+	struct emu_wdt wdt;
 	uint8_t *ram;           /* DRAM then IRAM, for MEM_DATA */
 	uint64_t app_next_us;
 	bool app_pending;
@@ -124,6 +152,8 @@ struct emu {
 	size_t erase_n;
 	uint8_t *cmd_log;
 	size_t cmd_n;
+	uint8_t fb_words[EMU_FB_LOG_CAP];
+	size_t fb_n;
 };
 
 /* emu.c */
@@ -142,7 +172,17 @@ size_t uart_resample(const uint8_t *text, size_t n, uint32_t src_baud, uint32_t 
 		     uint8_t *out, size_t cap);
 uint64_t uart_byte_ns(const struct emu *e);
 
-/* rom_loader.c */
+/* rom_loader.c: framing, the ESP8266 handlers, and what both ROMs share */
+uint32_t rom_le32(const uint8_t *p);
+void rom_build(const struct emu *e, struct emu_frame *f, uint8_t op, uint32_t value,
+	       const uint8_t *data, size_t n, uint8_t err);
+void rom_reply(struct emu *e, uint64_t t_us, uint8_t op, uint8_t err);
+void rom_reply_data(struct emu *e, uint64_t t_us, uint8_t op, const uint8_t *data, size_t n,
+		    uint8_t err);
+/* The reply goes out at done_us (an erase or MD5 finishing); the ROM is busy until then. */
+void rom_reply_at(struct emu *e, uint64_t now, uint64_t done_us, uint8_t op,
+		  const uint8_t *data, size_t n, uint8_t err);
+void rom_unsupported(struct emu *e, uint64_t t_us, uint8_t op);
 void loader_enter(struct emu *e, uint64_t t_us);
 void loader_stop(struct emu *e);
 void loader_rx_byte(struct emu *e, uint8_t b, uint64_t t_us);
@@ -150,11 +190,37 @@ uint64_t loader_next_event(const struct emu *e);
 void loader_run_events(struct emu *e, uint64_t t_us);
 uint64_t loader_busy_until(const struct emu *e);
 
+/* rom_esp32.c: what only the ESP32-family ROM does */
+bool esp32_op_refused(const struct emu *e, uint8_t op);
+void esp32_flash_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n);
+void esp32_flash_end(struct emu *e, uint64_t t, const uint8_t *d, size_t n);
+void esp32_spi_attach(struct emu *e, uint64_t t, const uint8_t *d, size_t n);
+void esp32_security_info(struct emu *e, uint64_t t);
+void esp32_flash_md5(struct emu *e, uint64_t t, const uint8_t *d, size_t n);
+void esp32_read_flash_slow(struct emu *e, uint64_t t, const uint8_t *d, size_t n);
+void esp32_change_baud(struct emu *e, uint64_t t, const uint8_t *d, size_t n);
+/* Sum of WRITE_REG's delay_us words (the ROM waits them out). */
+uint64_t esp32_write_reg_delay(const uint8_t *d, size_t n);
+
+/* efuse.c: the family's read-only words (eFuses, revision, MAC, UARTDEV) */
+bool efuse_read(const struct emu *e, uint32_t addr, uint32_t *value);
+uint32_t efuse_flags(const struct emu *e);
+
+/* banner.c: what the chip prints at boot and in the app */
+uint32_t banner_baud(const struct emu *e);
+void banner_boot(struct emu *e, uint64_t t_us, bool loader, int cause);
+void banner_app_start(struct emu *e, uint64_t t_us);
+void banner_app_tick(struct emu *e, uint64_t t_us);
+
+/* md5.c (RFC 1321) */
+void md5_init(struct emu_md5 *s);
+void md5_update(struct emu_md5 *s, const uint8_t *p, size_t len);
+void md5_final(struct emu_md5 *s, uint8_t out[16]);
+
 /* regs.c */
 uint32_t regs_read(struct emu *e, uint32_t addr, uint64_t t_us);
 void regs_write(struct emu *e, uint32_t addr, uint32_t value, uint64_t t_us);
 void regs_efuses(const struct emu_config *cfg, uint32_t r[4]);
-uint32_t regs_uart_div(uint32_t crystal_mhz, uint32_t baud);
 
 /* spi.c */
 uint32_t spi_read(struct emu *e, uint32_t off);
@@ -182,6 +248,7 @@ void reset_reboot_now(struct emu *e, uint64_t t_us, bool to_loader, int cause);
 
 /* emu.c: mode changes shared by reset.c and rom_loader.c */
 void emu_enter_app(struct emu *e, uint64_t t_us);
+void emu_reset_rtc(struct emu *e);
 void emu_log_erase(struct emu *e, const struct emu_erase_event *ev);
 
 #endif /* ESPEMU_INTERNAL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * espemu: serve libespemu on a pseudo-terminal, so a tool that talks to
- * /dev/ttyUSB0 can talk to an emulated ESP8266 instead.
+ * /dev/ttyUSB0 can talk to an emulated ESP8266 or ESP32-family chip instead.
  *
  * The slave path goes to stdout (one line).  The clock is CLOCK_MONOTONIC;
  * the loop sleeps in ppoll() until the model's next event or I/O.  Modem
@@ -64,7 +64,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: espemu [--link=PATH] [--report=FILE] [--exit-when-closed]\n"
 	      "              [--lines-socket=PATH] [--OPTION=VALUE ...]\n"
-	      "Serves an emulated ESP8266 (ROM loader, flash, auto-reset circuit) on a pty\n"
+	      "Serves an emulated ESP8266 or ESP32-family chip (ROM loader, flash, eFuses,\n"
+	      "auto-reset circuit) on a pty\n"
 	      "and prints the slave path.  SIGUSR1 writes the report; SIGTERM/SIGINT exit.\n\n"
 	      "  --link=PATH            symlink PATH to the pty slave\n"
 	      "  --report=FILE          write the JSON report there at exit and on SIGUSR1\n"
@@ -405,12 +406,17 @@ int main(int argc, char **argv)
 {
 	static struct server s; /* large output buffer: not on the stack */
 	struct emu_config cfg;
+	char err[256];
 	int rc;
 
 	s.master = s.slave_keep = s.lines = s.ino = s.sig = -1;
 	emu_config_defaults(&cfg);
 	if (parse_args(&s, &cfg, argc, argv)) {
 		usage(stderr);
+		return 2;
+	}
+	if (emu_config_check(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "espemu: %s\n", err);
 		return 2;
 	}
 	if (open_signals(&s) || open_pty(&s) || open_lines(&s))

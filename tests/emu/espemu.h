@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libespemu: an ESP8266 (or ESP8285) with its ROM serial loader, SPI flash and
- * the NodeMCU two-transistor auto-reset circuit, as a pure state machine.
+ * libespemu: an ESP8266 (or ESP8285), or a chip of the ESP32 family (ESP32,
+ * -S2, -S3, -C2, -C3, -C5, -C6, -C61, -H2, -P4), with its ROM serial loader,
+ * SPI flash, eFuses and the two-transistor auto-reset circuit, as a pure
+ * state machine.
  *
  * The caller owns the clock and all I/O: every entry point takes "now" in
  * microseconds of a monotonic clock that must never go backwards.  Nothing in
@@ -20,6 +22,17 @@
 enum emu_chip {
 	EMU_CHIP_ESP8266EX,
 	EMU_CHIP_ESP8285,
+	EMU_CHIP_ESP32,
+	EMU_CHIP_ESP32S2,
+	EMU_CHIP_ESP32S3,
+	EMU_CHIP_ESP32C2,
+	EMU_CHIP_ESP32C3,
+	EMU_CHIP_ESP32C5,
+	EMU_CHIP_ESP32C6,
+	EMU_CHIP_ESP32C61,
+	EMU_CHIP_ESP32H2,
+	EMU_CHIP_ESP32P4,
+	EMU_CHIP_COUNT
 };
 
 enum emu_mode {
@@ -43,13 +56,15 @@ struct emu_config {
 	enum emu_chip chip;
 	uint8_t mac[6];           /* OUI rules of sheet §5 apply when encoding eFuses */
 	uint32_t jedec_id;        /* W0 layout: cap<<16 | type<<8 | mfr */
-	uint32_t flash_size;      /* bytes, 1..16 MiB; 0 = derived from jedec_id */
-	unsigned int crystal_mhz; /* 26 or 40 */
-	uint32_t magic;           /* value at 0x40001000; another chip family's to test refusal */
+	uint32_t flash_size;      /* bytes, 4 KiB..32 MiB; 0 = derived from jedec_id */
+	unsigned int crystal_mhz; /* 26, 32, 40 or 48 as the chip allows; 0 = the chip's */
+	uint32_t magic;           /* value at 0x40001000 when magic_set (another chip's, to
+				   * test refusal); otherwise the chip's own word */
 	bool flash_prefill;       /* start with non-blank "firmware" contents */
 
 	/* ROM loader behaviour */
-	uint32_t rom_flash_limit;  /* ROM's default chip_size; FLASH_BEGIN beyond it fails */
+	uint32_t rom_flash_limit;  /* ROM's default chip_size; FLASH_BEGIN beyond it fails;
+				    * 0 = the chip's (4 MiB ESP8266, 2 MiB ESP32 family) */
 	bool spi_set_params;       /* 0x0B accepted (raises the limit) */
 	enum emu_unknown_op unknown_op;
 	bool first_sync_lost;      /* auto-baud swallows the first frame after boot */
@@ -83,6 +98,16 @@ struct emu_config {
 	uint32_t t_block32_erase_us; /* 0x52 BE32, reachable only through SPI registers */
 	uint32_t flash_begin_error;  /* non-zero: every erasing FLASH_BEGIN (size > 0) is
 				      * answered status 1 with this error code, erasing nothing */
+
+	/* added with the ESP32-family models */
+	bool magic_set;              /* `magic` replaces the chip's word at 0x40001000 */
+	int rev_major, rev_minor;    /* chip revision in the eFuses; -1 = the chip's default */
+	bool sdm;                    /* Secure Download Mode (S2 and later) */
+	bool secure_boot;            /* security-info flag bit 0 and the eFuse */
+	uint32_t flash_crypt_cnt;    /* raw eFuse field; odd popcount = encryption on */
+	long chip_id;                /* security-info chip id; -1 = the chip's own */
+	uint32_t md5_us_per_mib;     /* ROM SPI_FLASH_MD5 time per MiB (divided by time_scale) */
+	bool usb_serial_jtag;        /* UARTDEV_BUF_NO says USB-Serial/JTAG */
 };
 
 /* Fill in the documented defaults (see espemu --help). */
@@ -98,6 +123,13 @@ int emu_config_set(struct emu_config *cfg, const char *key, const char *value,
 		   char *err, size_t errlen);
 /* One line per option with its meaning and default, for --help. */
 void emu_config_help(FILE *out);
+/*
+ * Checks that depend on the chip (crystal, revision range, SDM, USB-Serial/JTAG,
+ * MAC encodable).  emu_new() refuses a config that fails it.  Returns 0 or -1.
+ */
+int emu_config_check(const struct emu_config *cfg, char *err, size_t errlen);
+/* The option name of a chip ("esp32c3"), or NULL. */
+const char *emu_chip_key(enum emu_chip chip);
 
 struct emu;
 
@@ -148,6 +180,9 @@ struct emu_stats {
 	uint64_t flash_busy_us;      /* emulated physical erase time, unscaled */
 	unsigned long bytes_rx, bytes_tx, bytes_dropped, noise_bytes;
 	uint32_t rom_chip_size;      /* current ROM chip_size limit */
+	/* added with the ESP32-family models */
+	unsigned long md5_requests;  /* SPI_FLASH_MD5 commands answered */
+	uint64_t md5_busy_us;        /* emulated MD5 time, unscaled */
 };
 
 void emu_get_stats(const struct emu *e, struct emu_stats *st);
@@ -155,6 +190,11 @@ size_t emu_line_events(const struct emu *e, const struct emu_line_event **ev);
 size_t emu_erase_events(const struct emu *e, const struct emu_erase_event **ev);
 /* Opcodes in the order the ROM received them (bounded log). */
 size_t emu_command_log(const struct emu *e, const uint8_t **ops);
+
+/* Word count of every FLASH_BEGIN received, in order (bounded log). */
+size_t emu_flash_begin_words(const struct emu *e, const uint8_t **words);
+/* The RTC watchdog is off and the super watchdog auto-fed (ESP32 family, §8.4). */
+bool emu_watchdogs_disabled(const struct emu *e);
 
 uint32_t emu_flash_size(const struct emu *e);
 const uint8_t *emu_flash_data(const struct emu *e);

@@ -23,7 +23,7 @@ static uint32_t size_from_jedec(uint32_t jedec)
 		if (d >= 0x04 && d <= 0x09)
 			return 1u << (d + 15);
 	}
-	if (cap >= 0x12 && cap <= 0x18)
+	if (cap >= 0x12 && cap <= 0x19)
 		return 1u << cap;
 	return 4u << 20;
 }

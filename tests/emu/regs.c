@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The register map READ_REG/WRITE_REG reach: the ROM magic word, the four
- * eFuse words, the UART clock divider and SPI0.  eFuses are encoded as the
- * exact inverse of the host's decoding rules (sheet §5).
+ * The register map READ_REG/WRITE_REG reach: the ROM magic word, the eFuses,
+ * the UART clock divider, the SPI controller in front of the flash and (ESP32
+ * family) the USB-Serial/JTAG watchdog registers.  ESP8266 eFuses are encoded
+ * as the exact inverse of the host's decoding rules (sheet §5); the family's
+ * are in efuse.c.  Other addresses read 0 until written.
  */
 #include "emu_internal.h"
 
 #define REG_MAGIC 0x40001000u
 #define REG_EFUSE0 0x3FF00050u
-#define REG_UART_CLKDIV 0x60000014u
-#define REG_SPI0 0x60000200u
-#define REG_SPI0_END 0x60000300u
+#define SPI_WINDOW 0x100u
 
 #define EFUSE0_ESP8285 (1u << 4)   /* "a" */
 #define EFUSE2_ESP8285 (1u << 16)
@@ -48,16 +48,6 @@ void regs_efuses(const struct emu_config *cfg, uint32_t r[4])
 	r[1] = sel << 16 | (uint32_t)mac[3] << 8 | mac[4];
 }
 
-/* Host reads MHz = baud * div / 1e6 / 2; the UART runs from 2 x crystal. */
-uint32_t regs_uart_div(uint32_t crystal_mhz, uint32_t baud)
-{
-	uint64_t clk = (uint64_t)crystal_mhz * 2000000u;
-
-	if (!baud)
-		return 0;
-	return (uint32_t)((clk + baud / 2) / baud) & 0xFFFFF;
-}
-
 static struct emu_reg_slot *other_slot(struct emu *e, uint32_t addr, bool create)
 {
 	struct emu_reg_slot *free_slot = NULL;
@@ -73,23 +63,79 @@ static struct emu_reg_slot *other_slot(struct emu *e, uint32_t addr, bool create
 	return create ? free_slot : NULL;
 }
 
-uint32_t regs_read(struct emu *e, uint32_t addr, uint64_t t_us)
+/* The divider auto-baud leaves: UART clock (crystal x mult) / host baud. */
+static uint32_t uart_div(const struct emu *e)
 {
-	struct emu_reg_slot *s;
+	uint64_t clk = (uint64_t)e->cfg.crystal_mhz * 1000000u * e->chip->uart_clk_mult;
 
-	(void)t_us;
-	if (addr == REG_MAGIC)
-		return e->cfg.magic;
+	if (!e->baud)
+		return 0;
+	return (uint32_t)((clk + e->baud / 2) / e->baud) & 0xFFFFF;
+}
+
+static bool in_spi(const struct emu *e, uint32_t addr)
+{
+	return addr >= e->chip->spi_base && addr - e->chip->spi_base < SPI_WINDOW;
+}
+
+/* The watchdog registers: a write lands only while the write-protect key is set. */
+static uint32_t *wdt_reg(struct emu *e, uint32_t addr)
+{
+	const struct emu_chip_info *c = e->chip;
+
+	if (!c->wdt_config0)
+		return NULL;
+	if (addr == c->wdt_config0)
+		return &e->wdt.config0;
+	if (addr == c->wdt_wprotect)
+		return &e->wdt.wprotect;
+	if (addr == c->swd_conf)
+		return &e->wdt.swd_conf;
+	if (addr == c->swd_wprotect)
+		return &e->wdt.swd_wprotect;
+	return NULL;
+}
+
+static void wdt_write(struct emu *e, uint32_t *reg, uint32_t value)
+{
+	const struct emu_chip_info *c = e->chip;
+
+	if (reg == &e->wdt.config0 && e->wdt.wprotect != c->wdt_key)
+		return;
+	if (reg == &e->wdt.swd_conf && e->wdt.swd_wprotect != c->swd_key)
+		return;
+	*reg = value;
+}
+
+static bool esp8266_read(const struct emu *e, uint32_t addr, uint32_t *v)
+{
 	if (addr >= REG_EFUSE0 && addr < REG_EFUSE0 + 16 && !(addr & 3)) {
 		uint32_t r[4];
 
 		regs_efuses(&e->cfg, r);
-		return r[(addr - REG_EFUSE0) / 4];
+		*v = r[(addr - REG_EFUSE0) / 4];
+		return true;
 	}
-	if (addr == REG_UART_CLKDIV)
-		return regs_uart_div(e->cfg.crystal_mhz, e->baud);
-	if (addr >= REG_SPI0 && addr < REG_SPI0_END)
-		return spi_read(e, addr - REG_SPI0);
+	return false;
+}
+
+uint32_t regs_read(struct emu *e, uint32_t addr, uint64_t t_us)
+{
+	struct emu_reg_slot *s;
+	uint32_t *w, v;
+
+	(void)t_us;
+	if (addr == REG_MAGIC)
+		return e->cfg.magic;
+	if (e->chip->family ? efuse_read(e, addr, &v) : esp8266_read(e, addr, &v))
+		return v;
+	if (addr == e->chip->uart_clkdiv)
+		return uart_div(e);
+	if (in_spi(e, addr))
+		return spi_read(e, addr - e->chip->spi_base);
+	w = wdt_reg(e, addr);
+	if (w)
+		return *w;
 	s = other_slot(e, addr, false);
 	return s ? s->value : 0;
 }
@@ -97,13 +143,20 @@ uint32_t regs_read(struct emu *e, uint32_t addr, uint64_t t_us)
 void regs_write(struct emu *e, uint32_t addr, uint32_t value, uint64_t t_us)
 {
 	struct emu_reg_slot *s;
+	uint32_t *w, v;
 
-	if (addr >= REG_SPI0 && addr < REG_SPI0_END) {
-		spi_write(e, addr - REG_SPI0, value, t_us);
+	if (in_spi(e, addr)) {
+		spi_write(e, addr - e->chip->spi_base, value, t_us);
 		return;
 	}
-	if (addr == REG_MAGIC || (addr >= REG_EFUSE0 && addr < REG_EFUSE0 + 16) ||
-	    addr == REG_UART_CLKDIV || addr == 0)
+	w = wdt_reg(e, addr);
+	if (w) {
+		wdt_write(e, w, value);
+		return;
+	}
+	if (addr == REG_MAGIC || addr == e->chip->uart_clkdiv || addr == 0 ||
+	    (e->chip->family ? efuse_read(e, addr, &v) : esp8266_read(e, addr, &v)) ||
+	    (!e->chip->family && addr >= REG_EFUSE0 && addr < REG_EFUSE0 + 16))
 		return; /* read-only here */
 	s = other_slot(e, addr, true);
 	if (s)

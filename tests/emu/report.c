@@ -37,6 +37,11 @@ int emu_report_json(const struct emu *e, FILE *out)
 
 	fprintf(out, "{\n  \"mode\": \"%s\",\n  \"time_us\": %" PRIu64 ",\n",
 		emu_mode_name(e->mode), e->now_us);
+	fprintf(out, "  \"chip\": \"%s\", \"revision\": \"v%u.%u\", \"sdm\": %s, "
+		     "\"spi_attached\": %s, \"watchdogs_disabled\": %s,\n",
+		e->chip->key, chip_rev(&e->cfg) / 100, chip_rev(&e->cfg) % 100,
+		e->cfg.sdm ? "true" : "false", e->ld.spi_attached ? "true" : "false",
+		emu_watchdogs_disabled(e) ? "true" : "false");
 	fprintf(out, "  \"flash\": {\"size\": %" PRIu32 ", \"jedec\": \"0x%06" PRIX32
 		     "\", \"blank\": %s, \"blank_ranges\": ",
 		e->flash.size, e->flash.jedec,
@@ -49,10 +54,12 @@ int emu_report_json(const struct emu *e, FILE *out)
 		"\"boots_loader\": %lu, \"boots_app\": %lu, \"sector_erases\": %lu, "
 		"\"block_erases\": %lu, \"chip_erases\": %lu, \"flash_busy_us\": %" PRIu64 ", "
 		"\"bytes_rx\": %lu, \"bytes_tx\": %lu, \"bytes_dropped\": %lu, "
-		"\"noise_bytes\": %lu, \"rom_chip_size\": %" PRIu32 ",\n    \"commands\": {",
+		"\"noise_bytes\": %lu, \"rom_chip_size\": %" PRIu32 ", \"md5_requests\": %lu, "
+		"\"md5_busy_us\": %" PRIu64 ",\n    \"commands\": {",
 		st->unsupported, st->sync_frames, st->resets, st->boots_loader, st->boots_app,
 		st->sector_erases, st->block_erases, st->chip_erases, st->flash_busy_us,
-		st->bytes_rx, st->bytes_tx, st->bytes_dropped, st->noise_bytes, st->rom_chip_size);
+		st->bytes_rx, st->bytes_tx, st->bytes_dropped, st->noise_bytes, st->rom_chip_size,
+		st->md5_requests, st->md5_busy_us);
 	for (int op = 0; op < 256; op++) {
 		if (!st->commands[op])
 			continue;
@@ -62,6 +69,9 @@ int emu_report_json(const struct emu *e, FILE *out)
 	fputs("}},\n  \"command_log\": [", out);
 	for (size_t i = 0; i < e->cmd_n; i++)
 		fprintf(out, "%s%u", i ? ", " : "", e->cmd_log[i]);
+	fputs("],\n  \"flash_begin_words\": [", out);
+	for (size_t i = 0; i < e->fb_n; i++)
+		fprintf(out, "%s%u", i ? ", " : "", e->fb_words[i]);
 	fputs("],\n  \"line_events\": [", out);
 	for (size_t i = 0; i < e->line_n; i++)
 		fprintf(out, "%s\n    {\"t_us\": %" PRIu64 ", \"dtr\": %s, \"rts\": %s}",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The NodeMCU two-transistor auto-reset circuit (sheet §4) and the chip's
+ * The two-transistor auto-reset circuit (sheet §4; the same on ESP32-family
+ * boards, family sheet §8.1) and the chip's
  * reset and boot sequence.
  *
  *   DTR RTS (asserted)   EN     GPIO0
@@ -35,6 +36,7 @@ static void enter_reset(struct emu *e, uint64_t t_us)
 	e->app_pending = false;
 	e->rst.boot_pending = false;
 	e->st.resets++;
+	emu_reset_rtc(e);
 }
 
 void reset_lines(struct emu *e, bool dtr, bool rts, uint64_t t_us)
@@ -74,18 +76,6 @@ uint64_t reset_next_event(const struct emu *e)
 	return t;
 }
 
-static void banner(struct emu *e, uint64_t t_us, bool loader, int cause)
-{
-	char text[96];
-
-	if (!e->cfg.boot_banner)
-		return;
-	snprintf(text, sizeof(text), "\r\n ets Jan  8 2013,rst cause:%d, boot mode:(%d,6)\r\n\r\n",
-		 cause, loader ? 1 : 3);
-	/* the ROM talks at 74880 with 26 MHz, 115200 with 40 MHz */
-	uart_send_text_at(e, t_us, text, 74880u * e->cfg.crystal_mhz / 26);
-}
-
 /* Leave reset with the given straps: banner now, ROM ready after boot_delay. */
 void reset_reboot_now(struct emu *e, uint64_t t_us, bool to_loader, int cause)
 {
@@ -97,7 +87,7 @@ void reset_reboot_now(struct emu *e, uint64_t t_us, bool to_loader, int cause)
 	r->boot_to_loader = to_loader;
 	r->boot_pending = true;
 	r->boot_at = t_us + e->cfg.boot_delay_us;
-	banner(e, t_us, to_loader, cause);
+	banner_boot(e, t_us, to_loader, cause);
 }
 
 void reset_run_events(struct emu *e, uint64_t t_us)

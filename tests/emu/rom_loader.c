@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The ESP8266 ROM serial loader: its own SLIP receiver, request parsing and
- * the replies as real chips send them (sheet §1, §2, §7, §11):
- *  - every reply is 01 op 02 00 <value> <status> <error>, no other data;
+ * The ROM serial loader: its own SLIP receiver, request parsing, the reply
+ * format, and the handlers the ESP8266 and ESP32-family ROMs share (sheet
+ * §1, §2, §7, §11; family sheet §2, §3).  rom_esp32.c has what only the
+ * family ROM does.
+ *  - a reply is 01 op size <value> <data> <status> <error>, plus two
+ *    reserved 00 bytes on the ESP32 family (4 status bytes);
  *  - <value> repeats the last value produced (READ_REG, SYNC), 0x20120707
  *    after boot;
  *  - one SYNC gives 8 identical replies; a SYNC while they are still going
  *    out adds none;
- *  - FLASH_BEGIN erases with the ROM's buggy area erase before it replies.
+ *  - the ESP8266's FLASH_BEGIN erases with the ROM's buggy area erase before
+ *    it replies.
  */
 #include <string.h>
 
@@ -23,6 +27,11 @@
 #define OP_WRITE_REG 0x09
 #define OP_READ_REG 0x0A
 #define OP_SPI_SET_PARAMS 0x0B
+#define OP_SPI_ATTACH 0x0D
+#define OP_READ_FLASH_SLOW 0x0E
+#define OP_CHANGE_BAUDRATE 0x0F
+#define OP_SPI_FLASH_MD5 0x13
+#define OP_GET_SECURITY_INFO 0x14
 
 #define ERR_INVALID 0x05
 #define ERR_FAILED 0x06
@@ -31,48 +40,65 @@
 
 #define ROM_SPI_ERASE_CHIP 0x40004984u /* jumped to by old tools (sheet §7a) */
 
-static uint32_t le32(const uint8_t *p)
+uint32_t rom_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void build_reply(uint8_t f[10], uint8_t op, uint32_t value, uint8_t status, uint8_t err)
+/* 01 op size value data status err [00 00]: the family ROM has 4 status bytes. */
+void rom_build(const struct emu *e, struct emu_frame *f, uint8_t op, uint32_t value,
+	       const uint8_t *data, size_t n, uint8_t err)
 {
-	f[0] = 0x01;
-	f[1] = op;
-	f[2] = 2;
-	f[3] = 0;
-	f[4] = (uint8_t)value;
-	f[5] = (uint8_t)(value >> 8);
-	f[6] = (uint8_t)(value >> 16);
-	f[7] = (uint8_t)(value >> 24);
-	f[8] = status;
-	f[9] = err;
+	size_t status_len = e->chip->family ? 4 : 2, size;
+
+	if (n > EMU_REPLY_MAX - 8 - status_len)
+		n = EMU_REPLY_MAX - 8 - status_len;
+	size = n + status_len;
+	f->b[0] = 0x01;
+	f->b[1] = op;
+	f->b[2] = (uint8_t)size;
+	f->b[3] = (uint8_t)(size >> 8);
+	f->b[4] = (uint8_t)value;
+	f->b[5] = (uint8_t)(value >> 8);
+	f->b[6] = (uint8_t)(value >> 16);
+	f->b[7] = (uint8_t)(value >> 24);
+	if (n)
+		memcpy(f->b + 8, data, n);
+	memset(f->b + 8 + n, 0, status_len);
+	f->b[8 + n] = err ? 1 : 0;
+	f->b[9 + n] = err;
+	f->len = 8 + size;
 }
 
-static void reply(struct emu *e, uint64_t t_us, uint8_t op, uint8_t err)
+void rom_reply_data(struct emu *e, uint64_t t_us, uint8_t op, const uint8_t *data, size_t n,
+		    uint8_t err)
 {
-	uint8_t f[10];
+	struct emu_frame f;
 
-	build_reply(f, op, e->ld.last_value, err ? 1 : 0, err);
-	uart_send_frame(e, t_us, f, sizeof(f));
+	rom_build(e, &f, op, e->ld.last_value, data, n, err);
+	uart_send_frame(e, t_us, f.b, f.len);
 }
 
-/* The reply goes out when the flash work is done; until then the ROM is busy. */
-static void reply_at(struct emu *e, uint64_t now, uint64_t t_us, uint8_t op, uint8_t err)
+void rom_reply(struct emu *e, uint64_t t_us, uint8_t op, uint8_t err)
 {
-	if (t_us <= now) {
-		reply(e, now, op, err);
+	rom_reply_data(e, t_us, op, NULL, 0, err);
+}
+
+void rom_reply_at(struct emu *e, uint64_t now, uint64_t done_us, uint8_t op,
+		  const uint8_t *data, size_t n, uint8_t err)
+{
+	if (done_us <= now) {
+		rom_reply_data(e, now, op, data, n, err);
 		return;
 	}
-	build_reply(e->ld.deferred_frame, op, e->ld.last_value, err ? 1 : 0, err);
+	rom_build(e, &e->ld.deferred_frame, op, e->ld.last_value, data, n, err);
 	e->ld.deferred = true;
-	e->ld.deferred_at = t_us;
+	e->ld.deferred_at = done_us;
 }
 
-static void repeat_start(struct emu_repeat *r, const uint8_t f[10], uint64_t t_us)
+static void repeat_start(struct emu_repeat *r, const struct emu_frame *f, uint64_t t_us)
 {
-	memcpy(r->frame, f, sizeof(r->frame));
+	r->f = *f;
 	r->left = EMU_REPEAT_COUNT;
 	r->next_us = t_us;
 }
@@ -101,6 +127,7 @@ void loader_enter(struct emu *e, uint64_t t_us)
 	ld->last_op = 0;
 	ld->flash_open = false;
 	ld->mem_open = false;
+	ld->spi_attached = false;
 	e->st.rom_chip_size = e->cfg.rom_flash_limit;
 }
 
@@ -143,7 +170,7 @@ uint64_t loader_next_event(const struct emu *e)
 static void repeat_run(struct emu *e, struct emu_repeat *r, uint64_t t_us)
 {
 	while (r->left && r->next_us <= t_us) {
-		uart_send_frame(e, r->next_us, r->frame, sizeof(r->frame));
+		uart_send_frame(e, r->next_us, r->f.b, r->f.len);
 		r->left--;
 		r->next_us += e->cfg.sync_reply_gap_us;
 	}
@@ -155,7 +182,7 @@ void loader_run_events(struct emu *e, uint64_t t_us)
 
 	if (ld->deferred && ld->deferred_at <= t_us) {
 		ld->deferred = false;
-		uart_send_frame(e, ld->deferred_at, ld->deferred_frame, sizeof(ld->deferred_frame));
+		uart_send_frame(e, ld->deferred_at, ld->deferred_frame.b, ld->deferred_frame.len);
 	}
 	repeat_run(e, &ld->sync_rep, t_us);
 	repeat_run(e, &ld->unk_rep, t_us);
@@ -206,19 +233,19 @@ static void op_flash_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n
 	uint64_t done;
 
 	if (n != 16) {
-		reply(e, t, OP_FLASH_BEGIN, ERR_INVALID);
+		rom_reply(e, t, OP_FLASH_BEGIN, ERR_INVALID);
 		return;
 	}
-	erase_size = le32(d);
-	offset = le32(d + 12);
+	erase_size = rom_le32(d);
+	offset = rom_le32(d + 12);
 	if (offset % EMU_SECTOR ||
 	    (uint64_t)offset + erase_size > e->st.rom_chip_size) {
-		reply(e, t, OP_FLASH_BEGIN, ERR_FAILED);
+		rom_reply(e, t, OP_FLASH_BEGIN, ERR_FAILED);
 		return;
 	}
 	/* injected fault: the ROM refuses every erase, erasing nothing */
 	if (erase_size && e->cfg.flash_begin_error) {
-		reply(e, t, OP_FLASH_BEGIN, (uint8_t)e->cfg.flash_begin_error);
+		rom_reply(e, t, OP_FLASH_BEGIN, (uint8_t)e->cfg.flash_begin_error);
 		return;
 	}
 	e->flash.sr = 0; /* SPIUnlock */
@@ -226,7 +253,7 @@ static void op_flash_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n
 	e->ld.flash_next_addr = offset;
 	e->ld.flash_next_seq = 0;
 	done = rom_erase_area(e, offset, erase_size, t);
-	reply_at(e, t, done, OP_FLASH_BEGIN, 0);
+	rom_reply_at(e, t, done, OP_FLASH_BEGIN, NULL, 0, 0);
 }
 
 /* FLASH_DATA and MEM_DATA share the header {len, seq, 0, 0} and the checksum. */
@@ -235,9 +262,9 @@ static int data_block(uint32_t csum, const uint8_t *d, size_t n,
 {
 	uint32_t len, seq;
 
-	if (n < 16 || (len = le32(d), n - 16 != len))
+	if (n < 16 || (len = rom_le32(d), n - 16 != len))
 		return ERR_INVALID;
-	seq = le32(d + 4);
+	seq = rom_le32(d + 4);
 	if (data_checksum(d + 16, len) != (uint8_t)csum) {
 		(*next_seq)++; /* then a resend is refused with 05, as in the trace [I] */
 		return ERR_CHECKSUM;
@@ -249,6 +276,20 @@ static int data_block(uint32_t csum, const uint8_t *d, size_t n,
 	return 0;
 }
 
+/* The family ROM addresses 24 bits: data past 16 MiB lands at the bottom. */
+static bool program(struct emu *e, uint32_t addr, const uint8_t *p, uint32_t len)
+{
+	uint32_t first;
+
+	if (!e->chip->family)
+		return flash_program(e, addr, p, len);
+	addr &= EMU_ROM_ADDR_MASK;
+	first = EMU_ROM_ADDR_MASK + 1 - addr;
+	if (first >= len)
+		return flash_program(e, addr, p, len);
+	return flash_program(e, addr, p, first) & flash_program(e, 0, p + first, len - first);
+}
+
 static void op_flash_data(struct emu *e, uint64_t t, uint32_t csum, const uint8_t *d, size_t n)
 {
 	struct emu_loader *ld = &e->ld;
@@ -257,28 +298,33 @@ static void op_flash_data(struct emu *e, uint64_t t, uint32_t csum, const uint8_
 	int err;
 
 	if (!ld->flash_open) {
-		reply(e, t, OP_FLASH_DATA, ERR_INVALID);
+		rom_reply(e, t, OP_FLASH_DATA, ERR_INVALID);
 		return;
 	}
 	err = data_block(csum, d, n, &ld->flash_next_seq, &p, &len);
 	if (!err && (uint64_t)ld->flash_next_addr + len > e->st.rom_chip_size)
-		err = ERR_FAILED;
+		err = e->chip->flash_limit_err;
 	if (err) {
-		reply(e, t, OP_FLASH_DATA, (uint8_t)err);
+		rom_reply(e, t, OP_FLASH_DATA, (uint8_t)err);
 		return;
 	}
-	if (!flash_program(e, ld->flash_next_addr, p, len))
+	if (!program(e, ld->flash_next_addr, p, len))
 		err = ERR_FLASH_WRITE; /* read-back differs: the area was not erased */
 	ld->flash_next_addr += len;
 	ld->flash_next_seq++;
-	reply_at(e, t, e->flash.busy_until_us, OP_FLASH_DATA, (uint8_t)err);
+	rom_reply_at(e, t, e->flash.busy_until_us, OP_FLASH_DATA, NULL, 0, (uint8_t)err);
 }
 
-static bool ram_range_ok(uint32_t addr, uint32_t size)
+/* The chip's DRAM or IRAM (the ESP8266's are kept; the family's only checked). */
+static bool ram_range_ok(const struct emu *e, uint32_t addr, uint32_t size)
 {
 	uint64_t end = (uint64_t)addr + size;
 
-	return (addr >= DRAM_START && end <= DRAM_END) || (addr >= IRAM_START && end <= IRAM_END);
+	for (int i = 0; i < 2; i++) {
+		if (addr >= e->chip->ram[i][0] && end <= e->chip->ram[i][1])
+			return true;
+	}
+	return false;
 }
 
 static uint8_t *ram_at(struct emu *e, uint32_t addr)
@@ -294,13 +340,13 @@ static void op_mem_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
 	uint32_t size, addr;
 
 	if (n != 16) {
-		reply(e, t, OP_MEM_BEGIN, ERR_INVALID);
+		rom_reply(e, t, OP_MEM_BEGIN, ERR_INVALID);
 		return;
 	}
-	size = le32(d);
-	addr = le32(d + 12);
-	if (!ram_range_ok(addr, size)) {
-		reply(e, t, OP_MEM_BEGIN, ERR_INVALID);
+	size = rom_le32(d);
+	addr = rom_le32(d + 12);
+	if (!ram_range_ok(e, addr, size)) {
+		rom_reply(e, t, OP_MEM_BEGIN, ERR_INVALID);
 		return;
 	}
 	ld->mem_open = true;
@@ -308,7 +354,7 @@ static void op_mem_begin(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
 	ld->mem_size = size;
 	ld->mem_written = 0;
 	ld->mem_next_seq = 0;
-	reply(e, t, OP_MEM_BEGIN, 0);
+	rom_reply(e, t, OP_MEM_BEGIN, 0);
 }
 
 static void op_mem_data(struct emu *e, uint64_t t, uint32_t csum, const uint8_t *d, size_t n)
@@ -319,18 +365,19 @@ static void op_mem_data(struct emu *e, uint64_t t, uint32_t csum, const uint8_t 
 	int err;
 
 	if (!ld->mem_open) {
-		reply(e, t, OP_MEM_DATA, ERR_INVALID);
+		rom_reply(e, t, OP_MEM_DATA, ERR_INVALID);
 		return;
 	}
 	err = data_block(csum, d, n, &ld->mem_next_seq, &p, &len);
 	if (!err && (uint64_t)ld->mem_written + len > ld->mem_size)
 		err = ERR_INVALID;
 	if (!err) {
-		memcpy(ram_at(e, ld->mem_addr + ld->mem_written), p, len);
+		if (!e->chip->family)
+			memcpy(ram_at(e, ld->mem_addr + ld->mem_written), p, len);
 		ld->mem_written += len;
 		ld->mem_next_seq++;
 	}
-	reply(e, t, OP_MEM_DATA, (uint8_t)err);
+	rom_reply(e, t, OP_MEM_DATA, (uint8_t)err);
 }
 
 static void op_mem_end(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
@@ -338,16 +385,16 @@ static void op_mem_end(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
 	uint32_t flag, entry;
 
 	if (n != 8) {
-		reply(e, t, OP_MEM_END, ERR_INVALID);
+		rom_reply(e, t, OP_MEM_END, ERR_INVALID);
 		return;
 	}
-	flag = le32(d);
-	entry = le32(d + 4);
-	reply(e, t, OP_MEM_END, 0);
+	flag = rom_le32(d);
+	entry = rom_le32(d + 4);
+	rom_reply(e, t, OP_MEM_END, 0);
 	if (flag != 0)
 		return;
 	loader_stop(e);
-	if (entry == ROM_SPI_ERASE_CHIP) {
+	if (!e->chip->family && entry == ROM_SPI_ERASE_CHIP) {
 		/* the ROM's SPIEraseChip: WREN, CE, wait; then it runs off into the weeds */
 		uint64_t start = t > e->flash.busy_until_us ? t : e->flash.busy_until_us;
 
@@ -357,25 +404,116 @@ static void op_mem_end(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
 	emu_enter_app(e, t);
 }
 
-static void op_unsupported(struct emu *e, uint64_t t, uint8_t op)
+/*
+ * An opcode the ROM lacks (or refuses, in Secure Download Mode): with
+ * `prev-op`, 8 frames under the op of the last supported request carrying
+ * status 01 05, in the ROM's status length (sheet §2.2).
+ */
+void rom_unsupported(struct emu *e, uint64_t t, uint8_t op)
 {
 	struct emu_loader *ld = &e->ld;
-	uint8_t f[10];
+	struct emu_frame f;
 
 	e->st.unsupported++;
 	switch (e->cfg.unknown_op) {
 	case EMU_UNKNOWN_PREV_OP:
-		build_reply(f, ld->last_op ? ld->last_op : op, ld->last_value, 1, ERR_INVALID);
-		repeat_start(&ld->unk_rep, f, t);
+		rom_build(e, &f, ld->last_op ? ld->last_op : op, ld->last_value, NULL, 0,
+			  ERR_INVALID);
+		repeat_start(&ld->unk_rep, &f, t);
 		break;
 	case EMU_UNKNOWN_SAME_OP:
-		reply(e, t, op, ERR_INVALID);
+		rom_reply(e, t, op, ERR_INVALID);
 		break;
 	case EMU_UNKNOWN_SILENT:
 		break;
 	case EMU_UNKNOWN_RESET:
 		reset_reboot_now(e, t, e->rst.dtr && !e->rst.rts, 4);
 		break;
+	}
+}
+
+/* Returns false when the ROM does not count it as the last supported op. */
+static bool op_sync(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
+{
+	struct emu_loader *ld = &e->ld;
+	struct emu_frame f;
+
+	if (n != 36 || rom_le32(d) != EMU_SYNC_VALUE) {
+		rom_reply(e, t, OP_SYNC, ERR_INVALID);
+		return true;
+	}
+	for (size_t i = 4; i < 36; i++) {
+		if (d[i] != 0x55) {
+			rom_reply(e, t, OP_SYNC, ERR_INVALID);
+			return false;
+		}
+	}
+	ld->last_value = EMU_SYNC_VALUE;
+	if (!ld->sync_rep.left) {
+		rom_build(e, &f, OP_SYNC, EMU_SYNC_VALUE, NULL, 0, 0);
+		repeat_start(&ld->sync_rep, &f, t);
+	}
+	return true;
+}
+
+static void op_write_reg(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
+{
+	if (n == 0 || n % 16) {
+		rom_reply(e, t, OP_WRITE_REG, ERR_INVALID);
+		return;
+	}
+	for (size_t i = 0; i < n; i += 16) {
+		uint32_t addr = rom_le32(d + i), val = rom_le32(d + i + 4);
+		uint32_t mask = rom_le32(d + i + 8);
+		uint32_t old = regs_read(e, addr, t);
+
+		regs_write(e, addr, (old & ~mask) | (val & mask), t);
+	}
+	/* the family ROM waits each entry's delay_us; the ESP8266 model never did */
+	if (e->chip->family)
+		rom_reply_at(e, t, t + esp32_write_reg_delay(d, n), OP_WRITE_REG, NULL, 0, 0);
+	else
+		rom_reply(e, t, OP_WRITE_REG, 0);
+}
+
+static void op_flash_end(struct emu *e, uint64_t t, const uint8_t *d, size_t n)
+{
+	if (n != 4) {
+		rom_reply(e, t, OP_FLASH_END, ERR_INVALID);
+		return;
+	}
+	rom_reply(e, t, OP_FLASH_END, 0);
+	if (rom_le32(d) == 0) {
+		reset_reboot_now(e, t, e->rst.dtr && !e->rst.rts, 4);
+	} else {
+		loader_stop(e);
+		emu_enter_app(e, t);
+	}
+}
+
+/* Ops only the family ROM has: the ESP8266 ROM answers them as unknown. */
+static bool family_op(struct emu *e, uint64_t t, uint8_t op, const uint8_t *d, size_t n)
+{
+	if (!e->chip->family)
+		return false;
+	switch (op) {
+	case OP_SPI_ATTACH:
+		esp32_spi_attach(e, t, d, n);
+		return true;
+	case OP_GET_SECURITY_INFO:
+		esp32_security_info(e, t);
+		return true;
+	case OP_SPI_FLASH_MD5:
+		esp32_flash_md5(e, t, d, n);
+		return true;
+	case OP_READ_FLASH_SLOW:
+		esp32_read_flash_slow(e, t, d, n);
+		return true;
+	case OP_CHANGE_BAUDRATE:
+		esp32_change_baud(e, t, d, n);
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -386,13 +524,12 @@ static void handle_frame(struct emu *e, const uint8_t *f, size_t len, uint64_t t
 	uint32_t dlen, csum;
 	const uint8_t *d = f + 8;
 	size_t n = len - 8;
-	uint8_t sync_reply[10];
 
 	if (len < 8 || f[0] != 0x00)
 		return;
 	op = f[1];
 	dlen = (uint32_t)f[2] | (uint32_t)f[3] << 8;
-	csum = le32(f + 4);
+	csum = rom_le32(f + 4);
 	if (op == OP_SYNC)
 		e->st.sync_frames++;
 	if (ld->lose_next_frame) {
@@ -412,71 +549,47 @@ static void handle_frame(struct emu *e, const uint8_t *f, size_t len, uint64_t t
 		e->cmd_log[e->cmd_n++] = op;
 
 	if (dlen != n) {
-		reply(e, t, op, ERR_INVALID);
+		rom_reply(e, t, op, ERR_INVALID);
 		return;
 	}
-	if (op == OP_SPI_SET_PARAMS && !e->cfg.spi_set_params) {
-		op_unsupported(e, t, op);
+	if ((op == OP_SPI_SET_PARAMS && !e->cfg.spi_set_params) ||
+	    (e->chip->family && esp32_op_refused(e, op))) {
+		rom_unsupported(e, t, op);
 		return;
 	}
 
 	switch (op) {
 	case OP_SYNC:
-		if (n != 36 || le32(d) != EMU_SYNC_VALUE) {
-			reply(e, t, op, ERR_INVALID);
-			break;
-		}
-		for (size_t i = 4; i < 36; i++) {
-			if (d[i] != 0x55) {
-				reply(e, t, op, ERR_INVALID);
-				return;
-			}
-		}
-		ld->last_value = EMU_SYNC_VALUE;
-		if (!ld->sync_rep.left) {
-			build_reply(sync_reply, OP_SYNC, EMU_SYNC_VALUE, 0, 0);
-			repeat_start(&ld->sync_rep, sync_reply, t);
-		}
+		if (!op_sync(e, t, d, n))
+			return;
 		break;
 	case OP_READ_REG:
 		if (n != 4) {
-			reply(e, t, op, ERR_INVALID);
+			rom_reply(e, t, op, ERR_INVALID);
 			break;
 		}
-		ld->last_value = regs_read(e, le32(d), t);
-		reply(e, t, op, 0);
+		ld->last_value = regs_read(e, rom_le32(d), t);
+		rom_reply(e, t, op, 0);
 		break;
 	case OP_WRITE_REG:
-		if (n == 0 || n % 16) {
-			reply(e, t, op, ERR_INVALID);
-			break;
-		}
-		for (size_t i = 0; i < n; i += 16) {
-			uint32_t addr = le32(d + i), val = le32(d + i + 4), mask = le32(d + i + 8);
-			uint32_t old = regs_read(e, addr, t);
-
-			regs_write(e, addr, (old & ~mask) | (val & mask), t);
-		}
-		reply(e, t, op, 0);
+		op_write_reg(e, t, d, n);
 		break;
 	case OP_FLASH_BEGIN:
-		op_flash_begin(e, t, d, n);
+		if (e->fb_n < EMU_FB_LOG_CAP)
+			e->fb_words[e->fb_n++] = (uint8_t)(n / 4 > 255 ? 255 : n / 4);
+		if (e->chip->family)
+			esp32_flash_begin(e, t, d, n);
+		else
+			op_flash_begin(e, t, d, n);
 		break;
 	case OP_FLASH_DATA:
 		op_flash_data(e, t, csum, d, n);
 		break;
 	case OP_FLASH_END:
-		if (n != 4) {
-			reply(e, t, op, ERR_INVALID);
-			break;
-		}
-		reply(e, t, op, 0);
-		if (le32(d) == 0) {
-			reset_reboot_now(e, t, e->rst.dtr && !e->rst.rts, 4);
-		} else {
-			loader_stop(e);
-			emu_enter_app(e, t);
-		}
+		if (e->chip->family)
+			esp32_flash_end(e, t, d, n);
+		else
+			op_flash_end(e, t, d, n);
 		ld->last_op = op;
 		return;
 	case OP_MEM_BEGIN:
@@ -490,15 +603,18 @@ static void handle_frame(struct emu *e, const uint8_t *f, size_t len, uint64_t t
 		break;
 	case OP_SPI_SET_PARAMS:
 		if (n != 24) {
-			reply(e, t, op, ERR_INVALID);
+			rom_reply(e, t, op, ERR_INVALID);
 			break;
 		}
-		e->st.rom_chip_size = le32(d + 4);
-		reply(e, t, op, 0);
+		e->st.rom_chip_size = rom_le32(d + 4);
+		rom_reply(e, t, op, 0);
 		break;
 	default:
-		op_unsupported(e, t, op);
-		return;
+		if (!family_op(e, t, op, d, n)) {
+			rom_unsupported(e, t, op);
+			return;
+		}
+		break;
 	}
 	ld->last_op = op;
 }

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * SPI0 at 0x60000200, the controller in front of the flash, with the
- * ESP8266 bit layout (sheet §6).  Writing CMD starts an operation; it runs
+ * The SPI controller in front of the flash, at the row's base and offsets:
+ * SPI0 at 0x60000200 on the ESP8266 (sheet §6), SPI1/SPIMEM1 on the ESP32
+ * family (family sheet §0.2, §5).  Writing CMD starts an operation; it runs
  * at once and the busy bits read back as clear.
  *
- * User commands shift out: command (USR2 length/value), address (the top
- * addr_bits of ADDR: it is MSB-aligned), dummy cycles, MOSI bits from W0..
- * (byte 0 of W0 first), then sample MISO into W0.. the same way.  The flash
- * sees the raw bit stream, so a wrong length or a missing dummy phase gives
- * shifted data, as it would on the chip.
+ * User commands shift out: command (USR2 length/value), address, dummy
+ * cycles, MOSI bits from W0.. (byte 0 of W0 first), then sample MISO into
+ * W0.. the same way.  The address is the top addr_bits of ADDR on the
+ * ESP8266 and ESP32 (MSB-aligned) and the low addr_bits on the later chips
+ * (esptool's SPI_ADDR_REG_MSB) [I].  The data lengths come from USR1 on the
+ * ESP8266 and from MOSI_DLEN/MISO_DLEN on the family.  The flash sees the raw
+ * bit stream, so a wrong length or a missing dummy phase gives shifted data,
+ * as it would on the chip.  On the family, before SPI_ATTACH the flash is not
+ * connected: nothing reaches it and MISO reads all ones [?].  The built-in
+ * CMD bits (READ, RDID, ...) are modelled on the ESP8266 only.
  */
 #include <string.h>
 
@@ -17,11 +23,8 @@
 #define SPI_CMD 0x00
 #define SPI_ADDR 0x04
 #define SPI_RD_STATUS 0x10
-#define SPI_USR 0x1C
-#define SPI_USR1 0x20
-#define SPI_USR2 0x24
-#define SPI_W0 0x40
 #define SPI_W_BYTES 64
+#define SPI_W_BITS (8 * SPI_W_BYTES)
 
 /* CMD register: built-in flash operations and the user command */
 #define CMD_READ (1u << 31)
@@ -59,14 +62,19 @@ static void put_bits(struct bits *b, uint32_t v, unsigned int count)
 	}
 }
 
+static uint32_t reg(const struct emu *e, uint8_t off)
+{
+	return e->spi[off / 4];
+}
+
 static uint8_t w_byte(const struct emu *e, size_t i)
 {
-	return (uint8_t)(e->spi[SPI_W0 / 4 + i / 4] >> (8 * (i % 4)));
+	return (uint8_t)(e->spi[e->chip->spi_w0 / 4 + i / 4] >> (8 * (i % 4)));
 }
 
 static void w_set_byte(struct emu *e, size_t i, uint8_t v)
 {
-	uint32_t *w = &e->spi[SPI_W0 / 4 + i / 4];
+	uint32_t *w = &e->spi[e->chip->spi_w0 / 4 + i / 4];
 	unsigned int sh = 8 * (i % 4);
 
 	*w = (*w & ~(0xFFu << sh)) | ((uint32_t)v << sh);
@@ -78,10 +86,20 @@ static void w_store(struct emu *e, const uint8_t *data, size_t bits)
 		w_set_byte(e, i, data[i]);
 }
 
+/* MOSI/MISO bit counts: the DLEN registers on the family, USR1 on the ESP8266. */
+static size_t data_bits(const struct emu *e, uint8_t dlen_off, unsigned int usr1_shift)
+{
+	size_t bits = dlen_off ? (reg(e, dlen_off) & 0xFFFFFF) + 1
+			       : ((reg(e, e->chip->spi_usr1) >> usr1_shift) & 0x1FF) + 1;
+
+	return bits > SPI_W_BITS ? SPI_W_BITS : bits;
+}
+
 static void run_user(struct emu *e, uint64_t t_us)
 {
-	uint32_t usr = e->spi[SPI_USR / 4], usr1 = e->spi[SPI_USR1 / 4];
-	uint32_t usr2 = e->spi[SPI_USR2 / 4];
+	const struct emu_chip_info *c = e->chip;
+	uint32_t usr = reg(e, c->spi_usr), usr1 = reg(e, c->spi_usr1);
+	uint32_t usr2 = reg(e, c->spi_usr2), addr = reg(e, SPI_ADDR);
 	struct bits in;
 	uint8_t out[SPI_W_BYTES];
 	size_t miso_bits = 0;
@@ -95,20 +113,27 @@ static void run_user(struct emu *e, uint64_t t_us)
 	if (usr & USR_ADDR) {
 		unsigned int addr_bits = (usr1 >> 26) + 1;
 
-		put_bits(&in, e->spi[SPI_ADDR / 4] >> (32 - addr_bits), addr_bits);
+		if (c->spi_addr_msb)
+			put_bits(&in, addr >> (32 - addr_bits), addr_bits);
+		else
+			put_bits(&in, addr_bits < 32 ? addr & ((1u << addr_bits) - 1) : addr,
+				 addr_bits);
 	}
 	if (usr & USR_DUMMY)
-		put_bits(&in, 0, (usr1 & 0xFF) + 1);
+		put_bits(&in, 0, (usr1 & ((1u << c->spi_dummy_bits) - 1)) + 1);
 	if (usr & USR_MOSI) {
-		unsigned int mosi_bits = ((usr1 >> 17) & 0x1FF) + 1;
+		size_t mosi_bits = data_bits(e, c->spi_mosi_dlen, 17);
 
-		for (unsigned int i = 0; i < mosi_bits; i++)
+		for (size_t i = 0; i < mosi_bits; i++)
 			put_bits(&in, (w_byte(e, i / 8) >> (7 - i % 8)) & 1, 1);
 	}
 	if (usr & USR_MISO)
-		miso_bits = ((usr1 >> 8) & 0x1FF) + 1;
+		miso_bits = data_bits(e, c->spi_miso_dlen, 8);
 
-	flash_transaction(e, t_us, in.buf, in.n, in.n, out, miso_bits);
+	if (c->family && !e->ld.spi_attached)
+		memset(out, 0xFF, sizeof(out)); /* no flash on the bus yet [?] */
+	else
+		flash_transaction(e, t_us, in.buf, in.n, in.n, out, miso_bits);
 	if (miso_bits)
 		w_store(e, out, miso_bits);
 }
@@ -141,13 +166,15 @@ static void run_cmd(struct emu *e, uint32_t cmd, uint64_t t_us)
 		len = 32;
 	if (cmd & CMD_USR)
 		run_user(e, t_us);
+	if (e->chip->family)
+		return; /* built-in commands are not modelled on the family [?] */
 	if (cmd & CMD_READ) {
 		run_builtin(e, t_us, 0x03, true, NULL, 0, out, len);
 		w_store(e, out, len * 8);
 	}
 	if (cmd & CMD_RDID) {
 		run_builtin(e, t_us, 0x9F, false, NULL, 0, out, 3);
-		e->spi[SPI_W0 / 4] = (uint32_t)out[0] | (uint32_t)out[1] << 8 |
+		e->spi[e->chip->spi_w0 / 4] = (uint32_t)out[0] | (uint32_t)out[1] << 8 |
 				     (uint32_t)out[2] << 16;
 	}
 	if (cmd & CMD_RDSR) {

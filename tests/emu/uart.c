@@ -78,7 +78,7 @@ void uart_send_raw(struct emu *e, uint64_t t_us, const uint8_t *buf, size_t len)
 /* One SLIP frame; noise goes before it (or into it with noise_in_frames). */
 void uart_send_frame(struct emu *e, uint64_t t_us, const uint8_t *body, size_t len)
 {
-	uint8_t wire[2 * 64 + 2];
+	uint8_t wire[2 * EMU_REPLY_MAX + 2];
 	size_t n = 0;
 
 	wire[n++] = SLIP_END;

@@ -137,6 +137,42 @@ ROWS = [
          "spi_set_params": "0"}, rng=(0, 16 * MiB)),
     Row("link gone mid-erase (espemu killed: pty hangup)", 9, 10, {"erase_slowdown": "20"},
         args=SMALL_ARG, rng=SMALL, kill_emu_on_erase=True),
+    # The ESP32 family: 4-byte ROM status, SPI_ATTACH, exact FLASH_BEGIN, MD5 verify.
+    Row("ESP32-C3: no fault (baseline)", 0, 10, {"time_scale": FAST, "chip": "esp32c3"},
+        args=["--verify", "--full"]),
+    Row("ESP32: host->chip byte drops 0.5 %", 0, 20,
+        {"time_scale": FAST, "chip": "esp32", "drop_rate": "0.005", "seed": "31"},
+        args=["--verify"], stat="bytes_dropped"),
+    Row("ESP32-S3: chip->host noise 1 % inside frames too", 0, 10,
+        {"time_scale": FAST, "chip": "esp32s3", "noise_rate": "0.01", "noise_in_frames": "true",
+         "seed": "32"}, args=["--verify"], stat="noise_bytes"),
+    Row("ESP32-C3: first SYNC lost after boot (tiocm reset)", 0, 10,
+        {"time_scale": FAST, "chip": "esp32c3", "start_mode": "app", "first_sync_lost": "true"},
+        args=["--reset", "tiocm", "--after", "stay"], lines=True),
+    Row("ESP32-C6: chip never answers (app mode, --reset none)", 5, 15,
+        {"time_scale": FAST, "chip": "esp32c6", "start_mode": "app"}),
+    Row("ESP32-C3: chip hangs on the erase FLASH_BEGIN", 7, 10, {"chip": "esp32c3"},
+        args=SMALL_ARG, rng=SMALL, hang_on_erase=True, note="the erase step's timeout, then exit 7"),
+    Row("ESP32-C3: erase 100x typical (SE 4.5 s > 400 ms max)", 7, 10,
+        {"chip": "esp32c3", "erase_slowdown": "100"}, args=SMALL_ARG, rng=SMALL),
+    Row("ESP32: ROM error 0x06 to FLASH_BEGIN (4-byte status)", 7, 10,
+        {"time_scale": FAST, "chip": "esp32", "flash_begin_error": "0x06"}),
+    Row("ESP32-H2: ROM error 0x05 to FLASH_BEGIN (resent, refused)", 7, 10,
+        {"time_scale": FAST, "chip": "esp32h2", "flash_begin_error": "0x05"}),
+    Row("ESP32-S3: link gone mid-erase (pty hangup)", 9, 10,
+        {"chip": "esp32s3", "erase_slowdown": "20"}, args=SMALL_ARG, rng=SMALL,
+        kill_emu_on_erase=True),
+    Row("ESP32-S2: Secure Download Mode, no --flash-size", 14, 10,
+        {"time_scale": FAST, "chip": "esp32s2", "sdm": "1"}),
+    Row("ESP32-S2: Secure Download Mode, --flash-size 4M", 0, 10,
+        {"time_scale": FAST, "chip": "esp32s2", "sdm": "1"}, args=["--flash-size", "4M"]),
+    Row("ESP32-C3: flash encryption on, no --force", 12, 10,
+        {"time_scale": FAST, "chip": "esp32c3", "flash_crypt_cnt": "1"}),
+    Row("ESP32-S3: 32 MiB flash (ROM reaches 16 MiB)", 13, 20,
+        {"time_scale": FAST, "chip": "esp32s3", "flash_size": "32M", "jedec": "0x1940ef"},
+        rng=(0, 32 * MiB)),
+    Row("ESP32-C2: hung after identify (no reply to SPI_ATTACH)", 9, 10,
+        {"time_scale": FAST, "chip": "esp32c2", "hang_after": "6"}),
     Row("tty held by another process (flock)", 4, 5, {"time_scale": FAST}, hold="flock"),
     Row("tty held by another process (TIOCEXCL), tool as a user", 4, 5, {"time_scale": FAST},
         hold="excl", user=65534),
@@ -156,10 +192,17 @@ def hang_index(row):
         raise RuntimeError("baseline for the hang row failed: %d %s" % (r.code, r.stderr))
     log = rep["command_log"]
     begins = [i for i, op in enumerate(log) if op == 0x02]
-    # the first FLASH_BEGIN attaches (size 0), the second erases
-    if len(begins) < 2:
+    n = erase_begin_ordinal(row)
+    if len(begins) < n:
         raise RuntimeError("no erase FLASH_BEGIN in %s" % log)
-    return begins[1]
+    return begins[n - 1]
+
+
+def erase_begin_ordinal(row):
+    """Which FLASH_BEGIN erases: on the ESP8266 the first one only attaches
+    (size 0) and the second erases; the ESP32 family attaches with SPI_ATTACH,
+    so its first FLASH_BEGIN is the erase."""
+    return 2 if row.emu.get("chip", "esp8266") in ("esp8266", "esp8285") else 1
 
 
 def run_as(uid, args, timeout):
@@ -185,7 +228,7 @@ def run_killed(row, emu, args):
     deadline = time.monotonic() + row.bound_s
     while time.monotonic() < deadline and proc.poll() is None:
         rep = emu.snapshot()
-        if rep["stats"]["commands"].get("0x02", 0) >= 2:
+        if rep["stats"]["commands"].get("0x02", 0) >= erase_begin_ordinal(row):
             break
     emu.proc.kill()
     emu.proc.wait()

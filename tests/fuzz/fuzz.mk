@@ -43,7 +43,7 @@ CHECK_TARGETS += check-fuzz
 
 fuzz-build: $(FUZZ_BINS)
 
-FUZZ_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/chip.c \
+FUZZ_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/chips.c userspace/chip.c \
 	userspace/flashplan.c
 $(FUZZ_OUT)/fuzz_rx: $(FUZZ_DIR)/fuzz_rx.c $(FUZZ_PROTO_SRCS) $(wildcard userspace/*.h)
 	@mkdir -p $(@D)

@@ -35,6 +35,25 @@ put("rx", "banner_then_sync", b"\r\n ets Jan  8 2013,rst cause:2, boot mode:(1,6
 put("rx", "escapes", slip(struct.pack("<BBHI", 1, 0x0A, 2, 0xC0DBC0DB) + b"\x00\x00") + b"\xdb\xc0")
 put("rx", "long_reply", slip(struct.pack("<BBHI", 1, 0x0A, 70, 0) + bytes(68) + b"\x00\x00"))
 
+# rx, ESP32 family: 4-byte status (2 status + 2 reserved), GET_SECURITY_INFO
+# in its 20-byte (C3) and 12-byte (S2) forms, SDM flags, the unsupported
+# pattern under another op, an MD5 reply of 32 ASCII hex digits.
+def reply4(op, value, payload=b"", status=0, error=0):
+    data = payload + bytes([status, error, 0, 0])
+    return slip(struct.pack("<BBHI", 1, op, len(data), value) + data)
+
+
+sync4 = reply4(0x08, 0x20120707)
+secinfo_c3 = struct.pack("<IB7sII", 0, 0, bytes(7), 5, 7)
+secinfo_s2_sdm = struct.pack("<IB7s", 1 << 2, 0, bytes(7))
+put("rx", "esp32c3_session", sync4 * 8 + reply4(0x0A, 0x4361606F) + reply4(0x14, 0, secinfo_c3) +
+    reply4(0x0A, 0x1640EF) + reply4(0x0D, 0) + reply4(0x0B, 0) + reply4(0x02, 0))
+put("rx", "esp32s2_sdm", sync4 * 8 + reply4(0x08, 0, status=1, error=5) * 8 +
+    reply4(0x14, 0, secinfo_s2_sdm) + reply4(0x0D, 0) + reply4(0x0B, 0) + reply4(0x02, 0))
+put("rx", "esp32_error4", sync4 * 8 + reply4(0x0A, 0x00F01D83) + reply4(0x02, 0, status=1, error=6))
+put("rx", "md5_blank_4k", sync4 * 2 + reply4(0x13, 0, b"6ae59e64850377ee5470c854761551ea"))
+put("rx", "secinfo_crypt", sync4 * 2 + reply4(0x14, 0, struct.pack("<IB7sII", 1, 3, bytes(7), 9, 0)))
+
 # size: --region and size strings
 for i, s in enumerate(["0x3FC000:16K", "0:4M", "4096:0x1000", "64KiB:1MiB", "0x1000",
                        "010:4K", "4294963200:4096", "1m", "0x0:0x400000"]):

@@ -5,3 +5,4 @@ CHECK_TARGETS += check-integration
 .PHONY: check-integration
 check-integration: $(ASAN)/espwipe $(ASAN)/espemu $(BUILD)/libespemu-lines.so
 	/usr/bin/python3 tests/integration/test_espwipe.py
+	/usr/bin/python3 tests/integration/test_esp32.py

@@ -43,7 +43,10 @@ check "commands" "autowipe bootloader erase info list log reset verify" ""
 check "command prefix" "reset" "res"
 check "command prefix, several" "verify" "v"
 check "options after command" "--connect-attempts" erase --con
-check "long options" "--follow --full" --f
+check "long options" "--flash-size --follow --force --full" --f
+check "--flash-size values" "4M" erase --flash-size 4
+check "--flash-size value is not the command" "autowipe bootloader erase info list log reset verify" \
+	--flash-size 4M ""
 check "--reset values" "auto none sysfs tiocm" erase --reset ""
 check "--reset prefix" "tiocm" erase --reset t
 check "--reset=VALUE split at =" "sysfs" erase --reset = s

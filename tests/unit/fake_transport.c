@@ -203,6 +203,32 @@ void fake_queue_reply(struct fake_tr *f, uint64_t at_us, uint8_t op, uint32_t va
 	fake_queue_frame(f, at_us, b, sizeof(b));
 }
 
+void fake_queue_reply_ex(struct fake_tr *f, uint64_t at_us, uint8_t op, uint32_t value,
+			 const uint8_t *payload, size_t plen, uint8_t status, uint8_t error,
+			 size_t status_len)
+{
+	uint8_t b[FAKE_MAX_BODY];
+	size_t dlen = plen + status_len;
+
+	if (8 + dlen > sizeof(b) || (status_len != 2 && status_len != 4))
+		die("bad reply");
+	b[0] = 0x01;
+	b[1] = op;
+	b[2] = (uint8_t)dlen;
+	b[3] = (uint8_t)(dlen >> 8);
+	b[4] = (uint8_t)value;
+	b[5] = (uint8_t)(value >> 8);
+	b[6] = (uint8_t)(value >> 16);
+	b[7] = (uint8_t)(value >> 24);
+	if (plen)
+		memcpy(b + 8, payload, plen);
+	b[8 + plen] = status;
+	b[9 + plen] = error;
+	if (status_len == 4)
+		b[10 + plen] = b[11 + plen] = 0;
+	fake_queue_frame(f, at_us, b, 8 + dlen);
+}
+
 size_t fake_pending(const struct fake_tr *f)
 {
 	return f->rx_tail - f->rx_head;

@@ -67,6 +67,13 @@ void fake_queue_frame(struct fake_tr *f, uint64_t at_us, const uint8_t *body, si
 /* Queue a ROM reply: 01 op 02 00 value status error. */
 void fake_queue_reply(struct fake_tr *f, uint64_t at_us, uint8_t op, uint32_t value,
 		      uint8_t status, uint8_t error);
+/*
+ * Queue a reply with a payload and status_len (2 or 4) trailing status bytes:
+ * 01 op size value payload status error [00 00].
+ */
+void fake_queue_reply_ex(struct fake_tr *f, uint64_t at_us, uint8_t op, uint32_t value,
+			 const uint8_t *payload, size_t plen, uint8_t status, uint8_t error,
+			 size_t status_len);
 /* Bytes still queued. */
 size_t fake_pending(const struct fake_tr *f);
 

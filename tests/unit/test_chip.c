@@ -8,7 +8,17 @@
 #include "fake_transport.h"
 #include "unit.h"
 
-#define SPI(off) (ESP8266_SPI_BASE + (off))
+/* The ESP8266 row's SPI0 registers. */
+#define E8266 (chip_by_name("ESP8266"))
+#define SPI(off) (E8266->spi.base + (off))
+#define SPI_REG_USR (E8266->spi.usr)
+#define SPI_REG_USR1 (E8266->spi.usr1)
+#define SPI_REG_USR2 (E8266->spi.usr2)
+#define SPI_REG_W0 (E8266->spi.w0)
+#define ESP8266_MAGIC 0xFFF0C101u
+#define ESP8266_MAGIC_REG CHIP_MAGIC_REG
+#define ESP8266_EFUSE_BASE (E8266->mac_lo)
+#define ESP8266_UART_CLKDIV_REG (E8266->uart_clkdiv_reg)
 
 struct chx {
 	struct fake_tr *f;
@@ -26,6 +36,7 @@ static int chx_setup(void **state)
 	x->f = fake_new();
 	fake_rom_init(&x->rom, x->f);
 	rom_link_init(&x->link, &x->f->tr);
+	rom_link_set_ops(&x->link, E8266->rom_ops);
 	/* what the ROM left in USR/USR2; must be restored */
 	fake_rom_set_reg(&x->rom, SPI(SPI_REG_USR), 0x80000064);
 	fake_rom_set_reg(&x->rom, SPI(SPI_REG_USR2), 0x70000003);
@@ -200,6 +211,11 @@ static void magic_names(void **state)
 {
 	(void)state;
 	assert_string_equal(chip_name_for_magic(0xFFF0C101), "ESP8266");
+	/* only the ESP8266 and ESP32 are identified by their magic */
+	assert_ptr_equal(chip_by_magic(0xFFF0C101), chip_by_name("ESP8266"));
+	assert_ptr_equal(chip_by_magic(0x00F01D83), chip_by_name("ESP32"));
+	assert_null(chip_by_magic(0x000007C6));
+	assert_null(chip_by_magic(0x6921506F));
 	assert_string_equal(chip_name_for_magic(0x00F01D83), "ESP32");
 	assert_string_equal(chip_name_for_magic(0x000007C6), "ESP32-S2");
 	assert_string_equal(chip_name_for_magic(0x00000009), "ESP32-S3");
@@ -233,7 +249,7 @@ static void rdid_sequence(void **state)
 
 	x->rom.jedec = 0x001640EF;
 	x->rom.cmd_busy_reads = 1;
-	assert_int_equal(chip_flash_jedec(&x->link, &id), ROM_OK);
+	assert_int_equal(chip_flash_jedec(&x->link, E8266, &id), ROM_OK);
 	assert_int_equal(id, 0x001640EF);
 	expect_read(x, SPI(SPI_REG_USR));
 	expect_read(x, SPI(SPI_REG_USR2));
@@ -257,7 +273,7 @@ static void rdsr_sequence(void **state)
 
 	x->rom.status = 0x02;
 	x->rom.cmd_busy_reads = 0;
-	assert_int_equal(chip_flash_status(&x->link, &st), ROM_OK);
+	assert_int_equal(chip_flash_status(&x->link, E8266, &st), ROM_OK);
 	assert_int_equal(st, 0x02);
 	expect_read(x, SPI(SPI_REG_USR));
 	expect_read(x, SPI(SPI_REG_USR2));
@@ -284,7 +300,7 @@ static void addr_dummy_mosi_layout(void **state)
 	uint32_t v;
 
 	x->rom.cmd_busy_reads = 0;
-	assert_int_equal(chip_spi_command(&x->link, &sfdp, &v), ROM_OK);
+	assert_int_equal(chip_spi_command(&x->link, E8266, &sfdp, &v), ROM_OK);
 	expect_read(x, SPI(SPI_REG_USR));
 	expect_read(x, SPI(SPI_REG_USR2));
 	expect_write(x, SPI(SPI_REG_USR1), (23u << 26) | (31u << 8) | 7u);
@@ -298,7 +314,7 @@ static void addr_dummy_mosi_layout(void **state)
 	expect_write(x, SPI(SPI_REG_USR), 0x80000064);
 	expect_write(x, SPI(SPI_REG_USR2), 0x70000003);
 
-	assert_int_equal(chip_spi_command(&x->link, &wrsr, NULL), ROM_OK);
+	assert_int_equal(chip_spi_command(&x->link, E8266, &wrsr, NULL), ROM_OK);
 	expect_read(x, SPI(SPI_REG_USR));
 	expect_read(x, SPI(SPI_REG_USR2));
 	expect_write(x, SPI(SPI_REG_USR1), 23u << 17);
@@ -320,9 +336,9 @@ static void invalid_spi_cmd(void **state)
 	struct spi_cmd c2 = { .opcode = 0x02, .mosi = big, .mosi_len = 65 };
 	struct spi_cmd c3 = { .opcode = 0x02, .mosi = NULL, .mosi_len = 4 };
 
-	assert_int_equal(chip_spi_command(&x->link, &c1, NULL), ROM_E_PROTO);
-	assert_int_equal(chip_spi_command(&x->link, &c2, NULL), ROM_E_PROTO);
-	assert_int_equal(chip_spi_command(&x->link, &c3, NULL), ROM_E_PROTO);
+	assert_int_equal(chip_spi_command(&x->link, E8266, &c1, NULL), ROM_E_PROTO);
+	assert_int_equal(chip_spi_command(&x->link, E8266, &c2, NULL), ROM_E_PROTO);
+	assert_int_equal(chip_spi_command(&x->link, E8266, &c3, NULL), ROM_E_PROTO);
 	assert_int_equal(x->f->nframes, 0);
 }
 
@@ -333,7 +349,7 @@ static void spi_poll_gives_up(void **state)
 	int cmd_reads = 0;
 
 	x->rom.cmd_busy_reads = 1000;
-	assert_int_equal(chip_flash_jedec(&x->link, &id), ROM_E_TIMEOUT);
+	assert_int_equal(chip_flash_jedec(&x->link, E8266, &id), ROM_E_TIMEOUT);
 	for (size_t i = 0; i < x->f->nframes; i++) {
 		const uint8_t *b = x->f->frames[i].body;
 
@@ -356,7 +372,7 @@ static void flash_read_words(void **state)
 	uint8_t buf[32];
 
 	x->rom.cmd_busy_reads = 0;
-	assert_int_equal(chip_flash_read(&x->link, 0x3FF000, buf, 32), ROM_OK);
+	assert_int_equal(chip_flash_read(&x->link, E8266, 0x3FF000, buf, 32), ROM_OK);
 	for (uint32_t i = 0; i < 32; i++)
 		assert_int_equal(buf[i], fake_rom_flash_byte(0x3FF000 + i));
 	expect_write(x, SPI(SPI_REG_ADDR), 0x3FF000 | (32u << 24));
@@ -366,10 +382,10 @@ static void flash_read_words(void **state)
 		expect_read(x, SPI(SPI_REG_W0 + 4 * w));
 	expect_end(x);
 
-	assert_int_equal(chip_flash_read(&x->link, 0, buf, 0), ROM_E_PROTO);
-	assert_int_equal(chip_flash_read(&x->link, 0, buf, 6), ROM_E_PROTO);
-	assert_int_equal(chip_flash_read(&x->link, 0, buf, 36), ROM_E_PROTO);
-	assert_int_equal(chip_flash_read(&x->link, 0x1000000, buf, 4), ROM_E_PROTO);
+	assert_int_equal(chip_flash_read(&x->link, E8266, 0, buf, 0), ROM_E_PROTO);
+	assert_int_equal(chip_flash_read(&x->link, E8266, 0, buf, 6), ROM_E_PROTO);
+	assert_int_equal(chip_flash_read(&x->link, E8266, 0, buf, 36), ROM_E_PROTO);
+	assert_int_equal(chip_flash_read(&x->link, E8266, 0x1000000, buf, 4), ROM_E_PROTO);
 }
 
 static void sector_erase_sequence(void **state)
@@ -378,7 +394,7 @@ static void sector_erase_sequence(void **state)
 
 	x->rom.cmd_busy_reads = 0;
 	x->rom.erase_wip_reads = 3;
-	assert_int_equal(chip_flash_sector_erase(&x->link, 0x7F000, 1000), ROM_OK);
+	assert_int_equal(chip_flash_sector_erase(&x->link, E8266, 0x7F000, 1000), ROM_OK);
 	assert_int_equal(x->rom.se_count, 1);
 	assert_int_equal(x->rom.se_addr[0], 0x7F000);
 	assert_int_equal(x->rom.rdsr_count, 4); /* 3 busy, then done */
@@ -398,17 +414,18 @@ static void sector_erase_timeout(void **state)
 
 	x->rom.cmd_busy_reads = 0;
 	x->rom.erase_wip_reads = 1000000;
-	assert_int_equal(chip_flash_sector_erase(&x->link, 0x1000, 500), ROM_E_TIMEOUT);
+	assert_int_equal(chip_flash_sector_erase(&x->link, E8266, 0x1000, 500), ROM_E_TIMEOUT);
 	/* gave up after the deadline, not long after: one RDSR is 11 round trips */
 	assert_true(x->f->now_us - t0 >= 500000);
 	assert_true(x->f->now_us - t0 < 500000 + 11 * 1500 + 40 * 1500);
-	assert_int_equal(chip_flash_sector_erase(&x->link, 0x1001, 500), ROM_E_PROTO);
+	assert_int_equal(chip_flash_sector_erase(&x->link, E8266, 0x1001, 500), ROM_E_PROTO);
 }
 
 static void identify(void **state)
 {
 	struct chx *x = *state;
 	struct chip_info info;
+	struct chip_detection det;
 	/* R3 carries both the OUI (low 24 bits) and the flash-size bits */
 	const uint8_t mac[] = { 0x5C, 0xCF, 0x7F, 0x12, 0x34, 0xAB };
 
@@ -418,7 +435,15 @@ static void identify(void **state)
 	fake_rom_set_reg(&x->rom, ESP8266_EFUSE_BASE + 12, (1u << 26) | 0x5CCF7F);
 	fake_rom_set_reg(&x->rom, ESP8266_UART_CLKDIV_REG, 0x1C4);
 	x->rom.jedec = 0x001540C8;
-	assert_int_equal(chip_identify(&x->link, 115200, &info), ROM_OK);
+	fake_rom_set_reg(&x->rom, ESP8266_MAGIC_REG, ESP8266_MAGIC);
+	rom_link_set_ops(&x->link, ROM_OPS_BEFORE_DETECTION);
+	assert_int_equal(chip_detect(&x->link, &det), ROM_OK);
+	assert_ptr_equal(det.desc, E8266);
+	assert_int_equal(det.secinfo_result, 1); /* never sent GET_SECURITY_INFO */
+	assert_int_equal(chip_identify(&x->link, 115200, &det, &info), ROM_OK);
+	assert_string_equal(info.name, "ESP8285");
+	assert_string_equal(info.model, "ESP8285");
+	assert_false(info.has_revision);
 	assert_int_equal(info.variant, CHIP_ESP8285);
 	assert_true(info.high_temp);
 	assert_true(info.mac_valid);
@@ -433,9 +458,12 @@ static void identify(void **state)
 	assert_int_equal(x->rom.fb_args[0][1], 0);
 	assert_int_equal(x->rom.fb_args[0][2], 0x400);
 	assert_int_equal(x->rom.fb_args[0][3], 0);
-	/* only known opcodes went out */
-	for (size_t i = 0; i < x->f->nframes; i++)
-		assert_true(rom_op_known(x->f->frames[i].body[1]));
+	/* only the ESP8266 ROM's own opcodes went out, and never 0x14 */
+	for (size_t i = 0; i < x->f->nframes; i++) {
+		assert_true(x->f->frames[i].body[1] >= 0x02 && x->f->frames[i].body[1] <= 0x0B);
+		assert_int_not_equal(x->f->frames[i].body[1], 0x14);
+	}
+	assert_int_equal(x->rom.unsupported_count, 0);
 }
 
 static void attach_retried(void **state)
@@ -443,14 +471,16 @@ static void attach_retried(void **state)
 	struct chx *x = *state;
 
 	/* FLASH_BEGIN(0, 0, 0x400, 0) erases nothing, so a lost one is resent */
+	struct chip_info info = { .desc = E8266 };
+
 	x->rom.ignore_requests = 1;
-	assert_int_equal(chip_flash_attach(&x->link), ROM_OK);
+	assert_int_equal(chip_flash_attach(&x->link, &info), ROM_OK);
 	assert_int_equal(x->rom.fb_count, 1);
 	assert_int_equal(x->f->nframes, 2);
 	/* a real refusal is not */
 	x->rom.fb_status = 1;
 	x->rom.fb_error = 0x06;
-	assert_int_equal(chip_flash_attach(&x->link), ROM_E_FAILED);
+	assert_int_equal(chip_flash_attach(&x->link, &info), ROM_E_FAILED);
 	assert_int_equal(x->f->nframes, 3);
 }
 

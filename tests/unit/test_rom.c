@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chips.h"
 #include "fake_rom.h"
 #include "fake_transport.h"
 #include "rom.h"
@@ -22,6 +23,8 @@ static int setup(void **state)
 		return -1;
 	x->f = fake_new();
 	rom_link_init(&x->link, &x->f->tr);
+	/* the ESP8266 ROM's opcodes, as after its detection */
+	rom_link_set_ops(&x->link, chip_by_name("ESP8266")->rom_ops);
 	*state = x;
 	return 0;
 }
@@ -155,6 +158,7 @@ static void parse_reply_cases(void **state)
 	const uint8_t ok[] = { 0x01, 0x0A, 0x02, 0x00, 0xC4, 0x01, 0x00, 0x00, 0x00, 0x00 };
 	const uint8_t fail[] = { 0x01, 0x03, 0x02, 0x00, 0x07, 0x07, 0x12, 0x20, 0x01, 0x07 };
 	const uint8_t data4[] = { 0x01, 0x0A, 0x04, 0x00, 0, 0, 0, 0, 0xAA, 0xBB, 0x00, 0x00 };
+	const uint8_t fam_fail[] = { 0x01, 0x0A, 0x04, 0x00, 0, 0, 0, 0, 0x01, 0x06, 0x00, 0x00 };
 	struct rom_reply r;
 	uint8_t bad[sizeof(ok)];
 
@@ -162,19 +166,56 @@ static void parse_reply_cases(void **state)
 	assert_int_equal(r.op, 0x0A);
 	assert_int_equal(r.value, 0x1C4);
 	assert_int_equal(r.status, 0);
-	assert_int_equal(r.data_len, 0);
+	assert_int_equal(r.data_len, 2); /* the data field: just the status */
+	assert_int_equal(r.payload_len, 0);
+	assert_int_equal(r.status_len, 2);
 
 	assert_true(rom_parse_reply(fail, sizeof(fail), &r));
 	assert_int_equal(r.status, 1);
 	assert_int_equal(r.error, 7);
 	assert_int_equal(r.value, 0x20120707);
 
-	/* data comes before the two status bytes */
+	/*
+	 * The status sits right after the payload the caller expects: AA BB
+	 * then 2 status bytes for a 2-byte payload; the 4-byte status form of
+	 * the family for a command without payload.
+	 */
 	assert_true(rom_parse_reply(data4, sizeof(data4), &r));
-	assert_int_equal(r.data_len, 2);
+	assert_int_equal(r.data_len, 4);
+	assert_true(rom_reply_locate_status(&r, 2));
+	assert_int_equal(r.payload_len, 2);
+	assert_int_equal(r.status_len, 2);
 	assert_int_equal(r.data[0], 0xAA);
 	assert_int_equal(r.data[1], 0xBB);
 	assert_int_equal(r.status, 0);
+	assert_true(rom_reply_locate_status(&r, 0));
+	assert_int_equal(r.status_len, 4);
+	assert_int_equal(r.status, 0xAA);
+	assert_int_equal(r.error, 0xBB);
+	/* too short for a 20-byte payload: a bare status, failed since its first byte is not 0 */
+	assert_true(rom_reply_locate_status(&r, 20));
+	assert_int_equal(r.payload_len, 0);
+	assert_int_equal(r.status, 0xAA);
+	/* an error status in the 4-byte form is a failure, never hidden by the reserved 00 00 */
+	assert_true(rom_parse_reply(fam_fail, sizeof(fam_fail), &r));
+	assert_int_equal(r.status, 1);
+	assert_int_equal(r.error, 6);
+	/* ... also when the command expected a payload the ROM did not send */
+	assert_true(rom_reply_locate_status(&r, 32));
+	assert_int_equal(r.status, 1);
+	assert_int_equal(r.payload_len, 0);
+	/* 2 status bytes after 32 bytes, 4 after 32, nothing else */
+	{
+		uint8_t md5[8 + 36] = { 0x01, 0x13, 36, 0 };
+
+		assert_true(rom_parse_reply(md5, sizeof(md5), &r));
+		assert_true(rom_reply_locate_status(&r, 32));
+		assert_int_equal(r.status_len, 4);
+		assert_true(rom_reply_locate_status(&r, 34));
+		assert_int_equal(r.status_len, 2);
+		assert_false(rom_reply_locate_status(&r, 31));
+		assert_false(rom_reply_locate_status(&r, 12));
+	}
 
 	memcpy(bad, ok, sizeof(ok));
 	bad[0] = 0x00; /* a request, not a reply */
@@ -213,17 +254,17 @@ static void parse_reply_random_never_overflows(void **state)
 		}
 		if (rom_parse_reply(buf, len, &r)) {
 			assert_true(len >= 10);
-			assert_int_equal(r.data_len + 10, len);
+			assert_int_equal(r.data_len + 8, len);
 			assert_true(r.data_len <= sizeof(r.data));
 		}
 	}
 	/* a well-formed reply with more data than data[] holds is refused */
 	memset(buf, 0, sizeof(buf));
 	buf[0] = 1;
-	buf[2] = 67;
-	assert_false(rom_parse_reply(buf, 8 + 67, &r));
-	buf[2] = 66;
-	assert_true(rom_parse_reply(buf, 8 + 66, &r));
+	buf[2] = 65;
+	assert_false(rom_parse_reply(buf, 8 + 65, &r));
+	buf[2] = 64;
+	assert_true(rom_parse_reply(buf, 8 + 64, &r));
 	assert_int_equal(r.data_len, 64);
 }
 
@@ -298,14 +339,21 @@ static void error_words(void **state)
 	assert_string_equal(rom_error_str(0x08), "flash write error");
 	assert_string_equal(rom_error_str(0x09), "flash read error");
 	assert_string_equal(rom_error_str(0x0A), "read length error");
-	assert_string_equal(rom_error_str(0x0E), "bad RAM size or address");
-	assert_string_equal(rom_error_str(0x0F), "bad RAM size or address");
+	assert_string_equal(rom_error_str(0x0E), "invalid RAM binary size");
+	assert_string_equal(rom_error_str(0x0F), "invalid RAM binary address");
+	assert_string_equal(rom_error_str(0x64), "invalid parameter");
+	assert_string_equal(rom_error_str(0x01), "invalid input parameter");
+	assert_string_equal(rom_error_str(0x69), "insufficient storage");
 	assert_string_equal(rom_error_str(0x42), "unknown error");
 	assert_string_equal(rom_op_name(ROM_FLASH_BEGIN), "FLASH_BEGIN");
-	assert_string_equal(rom_op_name(0x14), "unknown");
+	assert_string_equal(rom_op_name(0x14), "GET_SECURITY_INFO");
+	assert_string_equal(rom_op_name(0x13), "SPI_FLASH_MD5");
+	assert_string_equal(rom_op_name(0x0D), "SPI_ATTACH");
+	assert_string_equal(rom_op_name(0x0C), "unknown");
 	assert_string_equal(rom_result_str(ROM_E_TIMEOUT), "timed out");
+	assert_string_equal(rom_result_str(ROM_E_UNSUPPORTED), "unsupported command");
 	for (int op = 0; op < 256; op++)
-		assert_int_equal(rom_op_known((uint8_t)op), op >= 0x02 && op <= 0x0B);
+		assert_int_equal(rom_op_known((uint8_t)op), op >= 0x02 && op <= 0x14 && op != 0x0C);
 }
 
 static void timeout_exact(void **state)
@@ -352,7 +400,7 @@ static void refuses_unknown_ops(void **state)
 	const uint8_t ops[] = { 0x00, 0x01, 0x0C, 0x0D, 0x0E, 0x0F, 0x13, 0x14, 0xD0, 0xFF };
 
 	for (size_t i = 0; i < sizeof(ops); i++)
-		assert_int_equal(rom_command(&x->link, ops[i], NULL, 0, 0, 10, NULL), ROM_E_PROTO);
+		assert_int_equal(rom_command(&x->link, ops[i], NULL, 0, 0, 0, 10, NULL), ROM_E_PROTO);
 	assert_int_equal(x->f->tx_len, 0);
 	assert_int_equal(rom_send(&x->link, ROM_MEM_DATA, NULL, ROM_MAX_DATA + 1, 0), ROM_E_PROTO);
 	assert_int_equal(x->f->tx_len, 0);
@@ -638,7 +686,7 @@ static void reply_untouched_without_match(void **state)
 	before = r;
 	fake_queue_reply(x->f, x->f->now_us + 10, ROM_SYNC, ROM_SYNC_VALUE, 1, 5);
 	assert_int_equal(rom_command(&x->link, ROM_FLASH_BEGIN, (const uint8_t *)"0123456789abcdef",
-				     16, 0, 50, &r), ROM_E_TIMEOUT);
+				     16, 0, 0, 50, &r), ROM_E_TIMEOUT);
 	assert_memory_equal(&r, &before, sizeof(r));
 }
 
@@ -655,7 +703,7 @@ static void wait_in_slices(void **state)
 	assert_int_equal(rom_send(&x->link, ROM_FLASH_BEGIN, d, sizeof(d), 0), ROM_OK);
 	do {
 		slices++;
-		rc = rom_wait_reply(&x->link, ROM_FLASH_BEGIN, x->f->now_us + 100000, &r);
+		rc = rom_wait_reply(&x->link, ROM_FLASH_BEGIN, 0, x->f->now_us + 100000, &r);
 	} while (rc == ROM_E_TIMEOUT && slices < 100);
 	assert_int_equal(rc, ROM_OK);
 	assert_int_equal(slices, 11);

@@ -19,5 +19,6 @@ int unit_rom_tests(int *total);
 int unit_connect_tests(int *total);
 int unit_chip_tests(int *total);
 int unit_flashplan_tests(int *total);
+int unit_family_tests(int *total);
 
 #endif /* ESPWIPE_UNIT_H */

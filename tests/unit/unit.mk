@@ -3,8 +3,8 @@
 # fake clock: no sleeps, no emulator).  `make check-unit` runs them.
 
 # The protocol core; userspace.mk may reuse this list.
-UNIT_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c \
-	userspace/chip.c userspace/flashplan.c
+UNIT_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/blank_md5.c \
+	userspace/chips.c userspace/chip.c userspace/flashplan.c
 UNIT_TEST_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJDIR := $(ASAN)/unit-obj
 UNIT_RELDIR := $(BUILD)/unit-rel
@@ -25,7 +25,7 @@ check-unit: $(UNIT_BIN) $(UNIT_REL_OBJS)
 
 $(UNIT_BIN): $(UNIT_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(UNIT_CMOCKA_LIBS) -lm
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(UNIT_CMOCKA_LIBS) -lmd -lm
 
 $(UNIT_OBJDIR)/%.o: %.c
 	@mkdir -p $(@D)
