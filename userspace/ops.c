@@ -699,19 +699,38 @@ static int md5_bisect(struct session *s, uint32_t addr, uint32_t len)
 	return 0;
 }
 
+/* The family's ROM reaches 16 MiB: the most sectors a sampled MD5 verify tracks. */
+#define MD5_SAMPLE_MAX_SECTORS ((16u << 20) / FLASH_SECTOR)
+
 struct md5_sample {
 	struct session *s;
 	int result;
 	uint32_t bad_addr, bad_len;
+	/* sectors of the range already checked: none is checked twice */
+	uint32_t base, nsect, left;
+	uint8_t seen[MD5_SAMPLE_MAX_SECTORS / 8];
 };
 
-/* One 4 KiB sector inside every erase unit of the ROM's walk. */
-static int md5_unit(void *ctx, uint32_t offset, uint32_t length)
+static bool md5_seen(struct md5_sample *m, uint32_t sector)
 {
-	struct md5_sample *m = ctx;
-	uint32_t sector = offset + (length / FLASH_SECTOR / 2) * FLASH_SECTOR;
-	int r = md5_check(m->s, sector, FLASH_SECTOR);
+	uint32_t i = (sector - m->base) / FLASH_SECTOR;
+	bool was = m->seen[i / 8] & (1u << (i % 8));
 
+	if (!was) {
+		m->seen[i / 8] |= (uint8_t)(1u << (i % 8));
+		m->left--;
+	}
+	return was;
+}
+
+/* MD5 of one 4 KiB sector, unless it was checked already. */
+static int md5_sector(struct md5_sample *m, uint32_t sector)
+{
+	int r;
+
+	if (md5_seen(m, sector))
+		return 0;
+	r = md5_check(m->s, sector, FLASH_SECTOR);
 	if (r >= 0)
 		m->s->verify_words += FLASH_SECTOR / 4;
 	if (r == 1) {
@@ -719,6 +738,12 @@ static int md5_unit(void *ctx, uint32_t offset, uint32_t length)
 		m->bad_len = FLASH_SECTOR;
 	}
 	return r;
+}
+
+/* One 4 KiB sector inside every erase unit of the ROM's walk. */
+static int md5_unit(void *ctx, uint32_t offset, uint32_t length)
+{
+	return md5_sector(ctx, offset + (length / FLASH_SECTOR / 2) * FLASH_SECTOR);
 }
 
 /* SPI_FLASH_MD5 (the family): one MD5 (--full) or a sector per erase unit and random ones. */
@@ -735,13 +760,22 @@ static int verify_md5(struct session *s, uint32_t offset, uint32_t length, bool 
 		m.bad_addr = offset;
 		m.bad_len = length;
 	} else {
-		uint32_t sectors = length / FLASH_SECTOR;
 		uint32_t seed = (uint32_t)(start ^ (start >> 32)) | 1u;
 
+		m.base = offset;
+		m.nsect = m.left = length / FLASH_SECTOR;
+		if (m.nsect > MD5_SAMPLE_MAX_SECTORS)
+			return ROM_E_PROTO; /* the erase already capped the range at 16 MiB */
 		for (size_t i = 0; i < plan->nsteps && r == 0; i++)
 			r = plan_step_walk(&plan->step[i], md5_unit, &m);
-		while (r == 0 && port_now_us() - start < budget)
-			r = md5_unit(&m, offset + (xorshift(&seed) % sectors) * FLASH_SECTOR, FLASH_SECTOR);
+		/* then sectors not yet checked, from random places, while the budget lasts */
+		while (r == 0 && m.left > 0 && port_now_us() - start < budget) {
+			uint32_t i = xorshift(&seed) % m.nsect;
+
+			while (m.seen[i / 8] & (1u << (i % 8)))
+				i = (i + 1) % m.nsect;
+			r = md5_sector(&m, offset + i * FLASH_SECTOR);
+		}
 	}
 	if (r != 1)
 		return r;

@@ -255,6 +255,19 @@ def test_verify_sampled_catches_ignored_block():
     assert r.final()["verify"]["mode"] == "sampled"
 
 
+def test_sampled_verify_checks_each_sector_once():
+    # A 16 KiB region: the sampled check runs out of sectors long before its
+    # budget; it must stop there, not check the same sectors again.
+    with Emu(chip="esp32c3", time_scale=FAST) as emu:
+        r = run(emu, ["erase", "--region", "0x10000:0x4000", "--verify"])
+        rep = emu.stop()
+    assert r.code == 0, r.stderr
+    v = r.final()["verify"]
+    assert v["mode"] == "sampled" and v["bytes_checked"] == 0x4000, v
+    assert rep["stats"]["md5_requests"] == 4, rep["stats"]["md5_requests"]
+    assert r.seconds < 1.5, r.seconds
+
+
 def test_verify_on_prefilled_flash_fails():
     with Emu(chip="esp32c3", time_scale=FAST) as emu:
         r = run(emu, ["verify", "--full"])
