@@ -29,12 +29,20 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx)
+/*
+ * The sector/block walk of the ROM's area erase: sectors up to the next
+ * 64 KiB boundary (16 when aligned), then 64 KiB blocks while more than 16
+ * sectors remain, then the tail sectors.  The ESP8266 ROM restarts its count
+ * at n after the head (the erase-size bug, sheet §7); the ESP32 family
+ * counts on from n - head [I].
+ */
+static int erase_walk(uint32_t offset, uint32_t erase_size, bool count_restarts, erase_unit_fn fn,
+		      void *ctx)
 {
 	uint32_t s = offset / FLASH_SECTOR;
 	uint32_t n = sectors_ceil(erase_size);
 	uint32_t head = min_u32(SECTORS_PER_BLOCK - s % SECTORS_PER_BLOCK, n);
-	uint32_t rest = n; /* the bug: the count restarts at n, not n - head */
+	uint32_t rest = count_restarts ? n : n - head;
 	int r = 0;
 
 	for (uint32_t i = 0; i < head && !r; i++, s++)
@@ -46,21 +54,14 @@ int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void 
 	return r;
 }
 
+int rom_erase_walk(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx)
+{
+	return erase_walk(offset, erase_size, true, fn, ctx);
+}
+
 int rom_erase_walk_exact(uint32_t offset, uint32_t erase_size, erase_unit_fn fn, void *ctx)
 {
-	uint32_t s = offset / FLASH_SECTOR;
-	uint32_t n = sectors_ceil(erase_size);
-	uint32_t head = min_u32(SECTORS_PER_BLOCK - s % SECTORS_PER_BLOCK, n);
-	uint32_t rest = n - head;
-	int r = 0;
-
-	for (uint32_t i = 0; i < head && !r; i++, s++)
-		r = fn(ctx, s * FLASH_SECTOR, FLASH_SECTOR);
-	for (; rest > SECTORS_PER_BLOCK && !r; rest -= SECTORS_PER_BLOCK, s += SECTORS_PER_BLOCK)
-		r = fn(ctx, s * FLASH_SECTOR, FLASH_BLOCK);
-	for (; rest > 0 && !r; rest--, s++)
-		r = fn(ctx, s * FLASH_SECTOR, FLASH_SECTOR);
-	return r;
+	return erase_walk(offset, erase_size, false, fn, ctx);
 }
 
 static int count_unit(void *ctx, uint32_t offset, uint32_t length)

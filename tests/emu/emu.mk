@@ -51,16 +51,19 @@ $(EMU_ASAN_BIN): $(EMU_ASAN_SRV_OBJS) $(EMU_ASAN_LIB)
 $(EMU_SHIM): $(EMU_DIR)/lines_shim.c | $(BUILD)/emu
 	$(CC) $(REL_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
-$(ASAN)/emu/test_emu.o: $(EMU_DIR)/test_emu.c $(EMU_HDRS) | $(ASAN)/emu
+$(ASAN)/emu/test_emu.o: $(EMU_DIR)/test_emu.c $(EMU_DIR)/test_rig.h $(EMU_HDRS) | $(ASAN)/emu
 	$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
-$(EMU_TEST): $(ASAN)/emu/test_emu.o $(EMU_ASAN_LIB)
+$(ASAN)/emu/test_rig.o: $(EMU_DIR)/test_rig.c $(EMU_DIR)/test_rig.h $(EMU_HDRS) | $(ASAN)/emu
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+$(EMU_TEST): $(ASAN)/emu/test_emu.o $(ASAN)/emu/test_rig.o $(EMU_ASAN_LIB)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ -lcmocka -lm
 
-$(ASAN)/emu/test_esp32.o: $(EMU_DIR)/test_esp32.c $(EMU_HDRS) | $(ASAN)/emu
+$(ASAN)/emu/test_esp32.o: $(EMU_DIR)/test_esp32.c $(EMU_DIR)/test_rig.h $(EMU_HDRS) | $(ASAN)/emu
 	$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
-$(EMU_TEST32): $(ASAN)/emu/test_esp32.o $(EMU_ASAN_LIB)
+$(EMU_TEST32): $(ASAN)/emu/test_esp32.o $(ASAN)/emu/test_rig.o $(EMU_ASAN_LIB)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ -lcmocka -lm
 
 check-emu-unit: $(EMU_TEST) $(EMU_TEST32)

@@ -35,6 +35,28 @@
 #define DRAM_SIZE (DRAM_END - DRAM_START)
 #define IRAM_SIZE (IRAM_END - IRAM_START)
 
+/* ROM loader opcodes and error codes (both loaders: rom_loader.c, rom_esp32.c). */
+#define OP_FLASH_BEGIN 0x02
+#define OP_FLASH_DATA 0x03
+#define OP_FLASH_END 0x04
+#define OP_MEM_BEGIN 0x05
+#define OP_MEM_END 0x06
+#define OP_MEM_DATA 0x07
+#define OP_SYNC 0x08
+#define OP_WRITE_REG 0x09
+#define OP_READ_REG 0x0A
+#define OP_SPI_SET_PARAMS 0x0B
+#define OP_SPI_ATTACH 0x0D
+#define OP_READ_FLASH_SLOW 0x0E
+#define OP_CHANGE_BAUDRATE 0x0F
+#define OP_SPI_FLASH_MD5 0x13
+#define OP_GET_SECURITY_INFO 0x14
+
+#define ERR_INVALID 0x05
+#define ERR_FAILED 0x06
+#define ERR_CHECKSUM 0x07
+#define ERR_FLASH_WRITE 0x08
+
 struct emu_timed_byte {
 	uint64_t t_us;
 	uint8_t b;

@@ -16,19 +16,6 @@
 
 #include "emu_internal.h"
 
-#define OP_FLASH_BEGIN 0x02
-#define OP_FLASH_DATA 0x03
-#define OP_FLASH_END 0x04
-#define OP_SYNC 0x08
-#define OP_SPI_SET_PARAMS 0x0B
-#define OP_SPI_ATTACH 0x0D
-#define OP_READ_FLASH_SLOW 0x0E
-#define OP_CHANGE_BAUDRATE 0x0F
-#define OP_SPI_FLASH_MD5 0x13
-#define OP_GET_SECURITY_INFO 0x14
-
-#define ERR_INVALID 0x05
-#define ERR_FAILED 0x06
 #define READ_SLOW_BLOCK 64
 
 static bool sdm_allowed(uint8_t op)

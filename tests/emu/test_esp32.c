@@ -21,12 +21,11 @@
 #include <cmocka.h>
 
 #include "espemu.h"
+#include "test_rig.h"
 
-#define MS 1000ull
-#define SEC 1000000ull
 #define MIB (1u << 20)
-#define FMAX 128 /* longest decoded frame kept */
-#define NF 64
+#define FMAX RIG_FMAX
+#define NF RIG_NF
 
 static const enum emu_chip family[] = {
 	EMU_CHIP_ESP32,   EMU_CHIP_ESP32S2, EMU_CHIP_ESP32S3,  EMU_CHIP_ESP32C2,
@@ -35,32 +34,10 @@ static const enum emu_chip family[] = {
 };
 #define NFAMILY (sizeof(family) / sizeof(family[0]))
 
-struct rig {
-	struct emu *e;
-	uint64_t t;
-	uint8_t rx[65536];
-	size_t rx_len;
-	uint8_t f[NF][FMAX];
-	size_t len[NF];
-};
-
 static void cfg_chip(struct emu_config *c, enum emu_chip chip)
 {
-	emu_config_defaults(c);
+	cfg_quiet(c);
 	c->chip = chip;
-	c->start_mode = EMU_MODE_LOADER;
-	c->boot_banner = false;
-	c->first_sync_lost = false;
-	c->wire_timing = false;
-}
-
-static struct rig *rig_new(const struct emu_config *c)
-{
-	struct rig *r = test_calloc(1, sizeof(*r));
-
-	r->e = emu_new(c, 0);
-	assert_non_null(r->e);
-	return r;
 }
 
 static struct rig *rig_chip(enum emu_chip chip)
@@ -71,91 +48,10 @@ static struct rig *rig_chip(enum emu_chip chip)
 	return rig_new(&c);
 }
 
-static void rig_free(struct rig *r)
-{
-	emu_free(r->e);
-	test_free(r);
-}
-
-static void run_to(struct rig *r, uint64_t t)
-{
-	r->t = t;
-	r->rx_len += emu_tx(r->e, r->rx + r->rx_len, sizeof(r->rx) - r->rx_len, t);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void send_req(struct rig *r, uint8_t op, const uint8_t *data, size_t n, uint32_t csum)
-{
-	static uint8_t body[8 + 8192], wire[2 * (8 + 8192) + 2];
-	size_t w = 0;
-
-	body[0] = 0;
-	body[1] = op;
-	body[2] = (uint8_t)n;
-	body[3] = (uint8_t)(n >> 8);
-	put32(body + 4, csum);
-	if (n)
-		memcpy(body + 8, data, n);
-	wire[w++] = 0xC0;
-	for (size_t i = 0; i < 8 + n; i++) {
-		if (body[i] == 0xC0) {
-			wire[w++] = 0xDB;
-			wire[w++] = 0xDC;
-		} else if (body[i] == 0xDB) {
-			wire[w++] = 0xDB;
-			wire[w++] = 0xDD;
-		} else {
-			wire[w++] = body[i];
-		}
-	}
-	wire[w++] = 0xC0;
-	emu_rx(r->e, wire, w, r->t);
-}
-
 /* Decode the collected bytes into r->f / r->len; returns the count. */
 static size_t frames(struct rig *r)
 {
-	size_t nf = 0, cur = 0;
-	bool in = false, esc = false;
-
-	for (size_t i = 0; i < r->rx_len && nf < NF; i++) {
-		uint8_t b = r->rx[i];
-
-		if (b == 0xC0) {
-			if (in && cur) {
-				r->len[nf++] = cur;
-				in = false;
-			} else {
-				in = true;
-			}
-			cur = 0;
-			continue;
-		}
-		if (!in)
-			continue;
-		if (esc) {
-			b = b == 0xDC ? 0xC0 : 0xDB;
-			esc = false;
-		} else if (b == 0xDB) {
-			esc = true;
-			continue;
-		}
-		if (cur < FMAX)
-			r->f[nf][cur++] = b;
-	}
-	return nf;
+	return rig_frames(r);
 }
 
 /* Send, let `wait` pass, expect exactly one frame: returns it. */

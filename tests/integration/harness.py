@@ -10,8 +10,10 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
+import traceback
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -143,3 +145,37 @@ def run_espwipe(args, env=None, json_out=True, timeout=120, variant="asan"):
             if line:
                 events.append(json.loads(line))
     return Result(p.returncode, events, p.stdout, p.stderr, dt)
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; counted as skipped, not failed."""
+
+
+def run_tests(namespace, label, argv=None):
+    """Run every test_* function of a module's namespace (or those whose name
+    contains PATTERN with -k PATTERN), each to the end whatever the others do;
+    print one line each and "LABEL: N passed, N failed[, N skipped]".
+    Returns the process exit status."""
+    argv = sys.argv if argv is None else argv
+    names = [n for n in sorted(namespace) if n.startswith("test_") and callable(namespace[n])]
+    if len(argv) > 2 and argv[1] == "-k":
+        names = [n for n in names if argv[2] in n]
+    passed = failed = skipped = 0
+    for n in names:
+        t0 = time.monotonic()
+        try:
+            namespace[n]()
+        except Skip as e:
+            skipped += 1
+            print("SKIP %s: %s" % (n, e))
+        except Exception:  # noqa: BLE001 - report every failure and carry on
+            failed += 1
+            print("FAIL %s (%.1fs)" % (n, time.monotonic() - t0))
+            traceback.print_exc()
+        else:
+            passed += 1
+            print("ok   %s (%.1fs)" % (n, time.monotonic() - t0))
+        sys.stdout.flush()
+    tail = ", %d skipped" % skipped if skipped else ""
+    print("%s: %d passed, %d failed%s" % (label, passed, failed, tail))
+    return 1 if failed else 0

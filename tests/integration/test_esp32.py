@@ -15,11 +15,10 @@ contents), not only on what the tool says.
 import os
 import sys
 import time
-import traceback
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Emu, run_espwipe  # noqa: E402
+from harness import Emu, run_espwipe, run_tests  # noqa: E402
 
 MiB = 1 << 20
 SECTOR = 4096
@@ -364,26 +363,5 @@ def test_human_summary_names_chip():
     assert "ESP32-C3 (revision v0.4)" in line[-1] and "md5" in line[-1], line[-1]
 
 
-def main():
-    names = [n for n in sorted(globals()) if n.startswith("test_")]
-    if len(sys.argv) > 2 and sys.argv[1] == "-k":
-        names = [n for n in names if sys.argv[2] in n]
-    passed = failed = 0
-    for n in names:
-        t0 = time.monotonic()
-        try:
-            globals()[n]()
-        except Exception:  # noqa: BLE001 - report every failure and carry on
-            failed += 1
-            print("FAIL %s (%.1fs)" % (n, time.monotonic() - t0))
-            traceback.print_exc()
-        else:
-            passed += 1
-            print("ok   %s (%.1fs)" % (n, time.monotonic() - t0))
-        sys.stdout.flush()
-    print("integration-esp32: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals(), "integration-esp32"))

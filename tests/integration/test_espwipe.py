@@ -12,10 +12,9 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Emu, run_espwipe, build_path  # noqa: E402
+from harness import Emu, run_espwipe, run_tests, build_path  # noqa: E402
 
 MiB = 1 << 20
 SECTOR = 4096
@@ -452,26 +451,5 @@ def test_help_lists_every_command():
         assert word in r.stdout
 
 
-def main():
-    names = [n for n in sorted(globals()) if n.startswith("test_")]
-    if len(sys.argv) > 2 and sys.argv[1] == "-k":
-        names = [n for n in names if sys.argv[2] in n]
-    passed = failed = 0
-    for n in names:
-        t0 = time.monotonic()
-        try:
-            globals()[n]()
-        except Exception:  # noqa: BLE001 - report every failure and carry on
-            failed += 1
-            print("FAIL %s (%.1fs)" % (n, time.monotonic() - t0))
-            traceback.print_exc()
-        else:
-            passed += 1
-            print("ok   %s (%.1fs)" % (n, time.monotonic() - t0))
-        sys.stdout.flush()
-    print("integration: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals(), "integration"))
