@@ -12,6 +12,11 @@
 
 #define ANY 0xFFFF /* emu_by_rev.until: every revision */
 #define WDT_KEY 0x50D83AA1u
+/* The LP watchdog block of the C6, which the C5 and C61 share (sheet §8.4). */
+#define WDT_LP_C6                                                                            \
+	.wdt_config0 = 0x600B1C00, .wdt_wprotect = 0x600B1C18, .swd_conf = 0x600B1C1C,          \
+	.swd_wprotect = 0x600B1C20, .swd_auto_feed = 1u << 18, .wdt_key = WDT_KEY,              \
+	.swd_key = WDT_KEY
 #define SWD_KEY_OLD 0x8F1D312Au /* RTC_CNTL SWD key on S3 and C3 */
 
 /* The SPI1 user-command register layout every chip after the ESP32 shares. */
@@ -184,9 +189,7 @@ static const struct emu_chip_info chips[EMU_CHIP_COUNT] = {
 			SEC_FIELDS(0x600B4800),
 		},
 		.uartdev = { { ANY, 0x4085F514, 3 } }, /* v5.2.0; v4.10.0 read 0x4085F51C */
-		.wdt_config0 = 0x600B1C00, .wdt_wprotect = 0x600B1C18,
-		.swd_conf = 0x600B1C1C, .swd_wprotect = 0x600B1C20, .swd_auto_feed = 1u << 18,
-		.wdt_key = WDT_KEY, .swd_key = WDT_KEY,
+		WDT_LP_C6,
 		.ram = { { 0x40800000, 0x40860000 }, { 0x40800000, 0x40860000 } },
 		.rom_id = { { 0, "ESP-ROM:esp32c5-eco2-20250121\r\nBuild:Jan 21 2025" } }, /* [?] */
 		.boot_download = "0x4 (DOWNLOAD(USB/UART0/SPI))", /* [?] */
@@ -206,9 +209,7 @@ static const struct emu_chip_info chips[EMU_CHIP_COUNT] = {
 			SEC_FIELDS(0x600B0800),
 		},
 		.uartdev = { { ANY, 0x4087F580, 3 } },
-		.wdt_config0 = 0x600B1C00, .wdt_wprotect = 0x600B1C18,
-		.swd_conf = 0x600B1C1C, .swd_wprotect = 0x600B1C20, .swd_auto_feed = 1u << 18,
-		.wdt_key = WDT_KEY, .swd_key = WDT_KEY,
+		WDT_LP_C6,
 		.ram = { { 0x40800000, 0x40880000 }, { 0x40800000, 0x40880000 } },
 		.rom_id = { { 0, "ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022" } },
 		.boot_download = "0x4 (DOWNLOAD(USB/UART0/SDIO_FEI_FEO))",
@@ -229,9 +230,7 @@ static const struct emu_chip_info chips[EMU_CHIP_COUNT] = {
 			{ 0x600B4834, 26, 1, FLD_SECURE_BOOT, 0 },
 		},
 		.uartdev = { { 3, 0x4084F5EC, 3 }, { ANY, 0x4084F5E4, 4 } },
-		.wdt_config0 = 0x600B1C00, .wdt_wprotect = 0x600B1C18,
-		.swd_conf = 0x600B1C1C, .swd_wprotect = 0x600B1C20, .swd_auto_feed = 1u << 18,
-		.wdt_key = WDT_KEY, .swd_key = WDT_KEY,
+		WDT_LP_C6,
 		.ram = { { 0x40800000, 0x40860000 }, { 0x40800000, 0x40860000 } },
 		.rom_id = { { 0, "ESP-ROM:esp32c61-20240329\r\nBuild:Mar 29 2024" } }, /* [?] */
 		.boot_download = "0x4 (DOWNLOAD(USB/UART0))", /* [?] */
