@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for espwipe(1).
 #
-# Completes the commands, the options, the values of --reset and --after, a
-# few common --baud rates and --flash-size values, and serial ports (for -p/--port and after
-# `autowipe`): /dev/ttyUSB*, /dev/ttyACM*, /dev/serial/by-id/*,
-# /dev/serial/by-path/*.  It needs nothing from the bash-completion package.
+# Completes the commands, the options, the values of --reset, --after and --link, a
+# few common --baud rates and --flash-size values, and serial ports (for -p/--port,
+# which may be repeated, and after `autowipe`): /dev/ttyUSB*, /dev/ttyACM*,
+# /dev/serial/by-id/*, /dev/serial/by-path/*; --match takes a free allow-list rule.  It needs nothing from the bash-completion package.
 # ESPWIPE_COMP_DEV replaces /dev in those patterns (for the tests).
 
 # COMPREPLY = the words of $1 that start with $2.
@@ -30,8 +30,9 @@ _espwipe()
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=
 	local commands="erase verify info reset bootloader list autowipe log"
-	local options="--port --baud --reset --after --region --verify --full --flash-size --force
-		--connect-attempts --json --lines --follow --quiet --verbose --help --version"
+	local options="--port --baud --reset --after --link --region --verify --full --flash-size --force
+		--connect-attempts --all --each --match --json --lines --follow --quiet --verbose --help
+		--version"
 	local i w cmd='' nargs=0
 
 	COMPREPLY=()
@@ -58,6 +59,10 @@ _espwipe()
 		_espwipe_words "hard-reset stay" "$cur"
 		return 0
 		;;
+	--link)
+		_espwipe_words "ch341 cp210x ftdi pl2303 cdc-acm usb-serial-jtag" "$cur"
+		return 0
+		;;
 	-p | --port)
 		_espwipe_ports "$cur"
 		return 0
@@ -70,7 +75,7 @@ _espwipe()
 		_espwipe_words "1M 2M 4M 8M 16M 32M" "$cur"
 		return 0
 		;;
-	--region | --connect-attempts | -n | --lines)
+	--region | --connect-attempts | -n | --lines | --match)
 		return 0
 		;;
 	esac
@@ -85,7 +90,7 @@ _espwipe()
 		fi
 		if [[ $w == -* ]]; then
 			case $w in
-			-p | --port | -b | --baud | --reset | --after | --region | --flash-size | --connect-attempts | -n | --lines)
+			-p | --port | -b | --baud | --reset | --after | --link | --region | --flash-size | --connect-attempts | -n | --lines | --match)
 				[[ ${COMP_WORDS[i + 1]-} != "=" ]] && ((i++))
 				;;
 			esac

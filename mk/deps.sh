@@ -6,7 +6,7 @@
 set -eu
 
 build="gcc make pkg-config libc6-dev libudev-dev libjson-c-dev libsystemd-dev libmd-dev scdoc"
-tests="libcmocka-dev python3 clang libclang-rt-dev debhelper dh-dkms lintian dpkg-dev udev systemd"
+tests="libcmocka-dev python3 clang libclang-rt-dev debhelper dh-dkms lintian dpkg-dev udev systemd tmux"
 # Both kernel series the module is tested on (kmod/README.md, "Kernel range"):
 # bookworm's 6.1 and the 6.12 of bookworm-security; `make check` runs the
 # module's lint, DKMS build and QEMU groups on each.

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "links.h"
+
 const char args_usage[] =
 	"Usage: espwipe [OPTIONS] COMMAND\n"
 	"Put an ESP8266 or ESP32-family chip (ESP32, -S2, -S3, -C2, -C3, -C5, -C6, -C61,\n"
@@ -32,9 +34,9 @@ const char args_usage[] =
 	"\n"
 	"Options:\n"
 	"  -p, --port PORT          device path, ID_PATH or USB serial number\n"
-	"                           (default: the only CH340/CP210x port); repeat it\n"
+	"                           (default: the only supported port); repeat it\n"
 	"                           for several boards, wiped in parallel\n"
-	"      --all                every supported (CH340/CP210x) port, in parallel\n"
+	"      --all                every supported port (see list), in parallel\n"
 	"      --each               erase: keep running; wipe each supported board once\n"
 	"                           per plug-in as it is plugged in (with --all: and the\n"
 	"                           ones plugged in already); Ctrl-C ends with a summary\n"
@@ -44,6 +46,9 @@ const char args_usage[] =
 	"  -b, --baud RATE          serial rate, default 115200 (the ROM auto-bauds)\n"
 	"      --reset METHOD       auto|sysfs|tiocm|none: how to enter the loader (default auto)\n"
 	"      --after ACTION       hard-reset|stay: what to do when done (default hard-reset)\n"
+	"      --link LINK          the port's link when udev cannot tell (a pty, an unknown\n"
+	"                           USB id): ch341|cp210x|ftdi|pl2303|cdc-acm|usb-serial-jtag;\n"
+	"                           picks the reset sequences (default: from udev)\n"
 	"      --region OFFSET:SIZE erase/verify only this range (4 KiB multiples; K/M suffixes)\n"
 	"      --verify             erase: blank-check afterwards\n"
 	"      --full               verify: check every byte (ESP8266: slow reads; ESP32\n"
@@ -166,6 +171,7 @@ enum {
 	OPT_ALL,
 	OPT_EACH,
 	OPT_MATCH,
+	OPT_LINK,
 };
 
 /* The command's own positional argument (autowipe PORT); 0, or -1 with err set. */
@@ -227,6 +233,7 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "each", no_argument, NULL, OPT_EACH },
 		{ "match", required_argument, NULL, OPT_MATCH },
+		{ "link", required_argument, NULL, OPT_LINK },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
@@ -284,6 +291,16 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 		case OPT_RESET:
 			if (reset_method_parse(optarg, &a->op.reset)) {
 				snprintf(err, errlen, "invalid --reset '%s' (auto, sysfs, tiocm or none)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_LINK:
+			a->op.link = link_by_name(optarg);
+			if (!a->op.link) {
+				char words[160];
+
+				link_words(words, sizeof(words));
+				snprintf(err, errlen, "invalid --link '%s' (%s)", optarg, words);
 				return -1;
 			}
 			break;
@@ -404,6 +421,10 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen)
 	if (a->op.flash_size && a->op.cmd != CMD_ERASE && a->op.cmd != CMD_VERIFY &&
 	    a->op.cmd != CMD_INFO) {
 		snprintf(err, errlen, "--flash-size applies to erase, verify and info only");
+		return -1;
+	}
+	if (a->op.link && (a->op.cmd == CMD_LIST || a->op.cmd == CMD_LOG || a->op.cmd == CMD_AUTOWIPE)) {
+		snprintf(err, errlen, "--link applies to erase, verify, info, reset and bootloader only");
 		return -1;
 	}
 	if (a->op.force && a->op.cmd != CMD_ERASE) {

@@ -18,6 +18,7 @@
 #include "devprops.h"
 #include "discovery.h"
 #include "exitcode.h"
+#include "links.h"
 
 void autowipe_marker_name(const char *plug_key, char *buf, size_t len)
 {
@@ -54,8 +55,9 @@ static int aw_error(struct output *out, int code, const char *hint, const char *
 
 static void describe(const struct dev_props *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "ID_PATH %s, serial %s, usb %s:%s", p->id_path[0] ? p->id_path : "-",
-		 p->serial[0] ? p->serial : "-", p->vid[0] ? p->vid : "-", p->pid[0] ? p->pid : "-");
+	snprintf(buf, len, "ID_PATH %s, serial %s, usb %s:%s%s%s", p->id_path[0] ? p->id_path : "-",
+		 p->serial[0] ? p->serial : "-", p->vid[0] ? p->vid : "-", p->pid[0] ? p->pid : "-",
+		 p->link ? ", link " : "", p->link ? p->link->link : "");
 }
 
 static struct json_object *decision(const char *port, const struct dev_props *p, bool allowed,
@@ -68,6 +70,7 @@ static struct json_object *decision(const char *port, const struct dev_props *p,
 	json_object_object_add(f, "serial", json_object_new_string(p->serial));
 	json_object_object_add(f, "vid", json_object_new_string(p->vid));
 	json_object_object_add(f, "pid", json_object_new_string(p->pid));
+	json_object_object_add(f, "link", p->link ? json_object_new_string(p->link->link) : NULL);
 	json_object_object_add(f, "plug_key", json_object_new_string(p->plug_key));
 	json_object_object_add(f, "allowed", json_object_new_boolean(allowed));
 	json_object_object_add(f, "rule", rule ? json_object_new_string(rule) : NULL);
@@ -138,11 +141,15 @@ int autowipe_run(const struct op_options *o, struct output *out)
 		return aw_error(out, EXIT_PORT, NULL, "%s: %s", devnode,
 			     r == -ENOTTY ? "not a character device" : strerror(-r));
 	describe(&props, who, sizeof(who));
-	if (props.from_udev && !discovery_driver_supported(props.driver)) {
+	if (props.from_udev && !props.link) {
+		char words[160];
+
 		/* The udev rule only starts us for these; a hand-made call gets the same answer. */
+		link_words(words, sizeof(words));
 		out_event(out, "autowipe", decision(devnode, &props, false, NULL),
-			  "%s (driver %s) is not a CH340/CP210x port, not wiped", devnode,
-			  props.driver[0] ? props.driver : "none");
+			  "%s (driver %s, usb %s:%s) is not on a supported link (%s), not wiped", devnode,
+			  props.driver[0] ? props.driver : "none", props.vid[0] ? props.vid : "-",
+			  props.pid[0] ? props.pid : "-", words);
 		return EXIT_OK;
 	}
 	lr = aw_conf_load(conf_path, geteuid(), &conf, err, sizeof(err));

@@ -3,7 +3,7 @@
  * The auto-wipe allow-list (/etc/espwipe/autowipe.conf): which boards
  * `espwipe autowipe` may erase when they are plugged in.  One rule per line:
  *
- *   any                 every CH340/CP210x port
+ *   any                 every port on a supported link (links.h)
  *   path   ID_PATH      the physical socket (udev ID_PATH; shell wildcards)
  *   serial SERIAL       the bridge's USB serial number (ID_SERIAL_SHORT; wildcards)
  *   usb    VID:PID      the bridge's USB ids, four hex digits each

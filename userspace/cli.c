@@ -11,6 +11,7 @@
 #include "discovery.h"
 #include "exitcode.h"
 #include "journal.h"
+#include "multi.h"
 #include "ops.h"
 #include "output.h"
 #include "port.h"
@@ -45,8 +46,8 @@ static int list_ports(struct output *out)
 	if (lr != AW_LOAD_OK && lr != AW_LOAD_MISSING)
 		out_note(out, "auto-wipe allow-list ignored (autowipe would wipe nothing): %s", err);
 	if (out->mode == OUT_HUMAN && !out->quiet)
-		printf("%-14s %-11s %-9s %-6s %-9s %-8s %s\n", "PORT", "DRIVER", "VID:PID", "MODULE",
-		       "SUPPORTED", "AUTOWIPE", "ID_PATH");
+		printf("%-14s %-11s %-15s %-9s %-6s %-9s %-8s %s\n", "PORT", "DRIVER", "LINK", "VID:PID",
+		       "MODULE", "SUPPORTED", "AUTOWIPE", "ID_PATH");
 	for (int i = 0; i < n; i++) {
 		const char *mod = c[i].attr_writable ? "rw" : c[i].attr_present ? "ro" : "-";
 		bool aw = autowipe_allowed(&conf, &c[i]);
@@ -61,14 +62,23 @@ static int list_ports(struct output *out)
 			json_object_object_add(f, "serial", json_object_new_string(c[i].serial));
 			json_object_object_add(f, "id_path", json_object_new_string(c[i].id_path));
 			json_object_object_add(f, "supported", json_object_new_boolean(c[i].supported));
+			json_object_object_add(f, "link", c[i].row ? json_object_new_string(c[i].link) : NULL);
+			json_object_object_add(f, "link_label",
+					       c[i].row ? json_object_new_string(c[i].row->label) : NULL);
+			json_object_object_add(f, "why", c[i].row ? NULL : json_object_new_string(c[i].why));
+			json_object_object_add(f, "usb_path", json_object_new_string(c[i].usb_path));
+			json_object_object_add(f, "interface", json_object_new_int(c[i].interface));
+			json_object_object_add(f, "module_link",
+					       c[i].module_link[0] ? json_object_new_string(c[i].module_link) : NULL);
 			json_object_object_add(f, "attribute_present", json_object_new_boolean(c[i].attr_present));
 			json_object_object_add(f, "attribute_writable",
 					       json_object_new_boolean(c[i].attr_writable));
 			json_object_object_add(f, "autowipe", json_object_new_boolean(aw));
 			out_event(out, "port", f, NULL);
 		} else if (!out->quiet) {
-			printf("%-14s %-11s %-9s %-6s %-9s %-8s %s\n", c[i].devnode, c[i].driver, c[i].vid_pid,
-			       mod, c[i].supported ? "yes" : "no", aw ? "yes" : "no", c[i].id_path);
+			printf("%-14s %-11s %-15s %-9s %-6s %-9s %-8s %s\n", c[i].devnode, c[i].driver,
+			       c[i].row ? c[i].link : "-", c[i].vid_pid, mod, c[i].supported ? "yes" : "no",
+			       aw ? "yes" : "no", c[i].id_path);
 		}
 	}
 	aw_conf_free(&conf);
@@ -105,5 +115,7 @@ int main(int argc, char **argv)
 		return autowipe_run(&a.op, &out);
 	if (a.op.cmd == CMD_LOG)
 		return journal_log_run(&a.op, &out);
+	if (multi_wanted(&a.op))
+		return multi_run(&a.op, &out);
 	return ops_run(&a.op, &out);
 }

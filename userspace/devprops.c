@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <libudev.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+
+#include "discovery.h"
 
 static void put(char *dst, size_t len, const char *a, const char *b)
 {
@@ -63,6 +66,15 @@ int devprops_lookup(const char *devnode, struct dev_props *p)
 		put(p->pid, sizeof(p->pid), udev_device_get_property_value(dev, "ID_MODEL_ID"),
 		    usb ? udev_device_get_sysattr_value(usb, "idProduct") : NULL);
 		put(p->driver, sizeof(p->driver), port ? udev_device_get_driver(port) : NULL, NULL);
+		/* the link, and the driver of a cdc_acm tty, through the same rule as discovery */
+		struct candidate *c = calloc(1, sizeof(*c));
+
+		if (c && discovery_tty_candidate(dev, c) == 0) {
+			p->link = c->row;
+			put(p->driver, sizeof(p->driver), c->driver, NULL);
+			put(p->usb_path, sizeof(p->usb_path), c->usb_path, NULL);
+		}
+		free(c);
 		if (usec && *usec)
 			snprintf(p->plug_key, sizeof(p->plug_key), "usec%s", usec);
 		udev_device_unref(dev);

@@ -9,15 +9,20 @@
 
 #include <stdbool.h>
 
+struct link_row;
+
 struct dev_props {
 	char name[64];      /* ttyUSB0 (udev sysname; for a node udev does not know, its /dev path with '-') */
 	char id_path[128];  /* ID_PATH */
 	char serial[64];    /* ID_SERIAL_SHORT, else the USB device's serial attribute */
 	char vid[8];        /* ID_VENDOR_ID, else idVendor */
 	char pid[8];        /* ID_MODEL_ID, else idProduct */
-	char driver[32];    /* driver of the usb-serial port */
+	char driver[32];    /* driver of the usb-serial port, else of the USB interface (cdc_acm) */
 	char plug_key[64];  /* USEC_INITIALIZED, else "dev<major>.<minor>-<ctime>" */
 	bool from_udev;     /* udev has a record of the node */
+	/* added with the link table (links.h) */
+	const struct link_row *link; /* the link udev's record shows, NULL if none is supported */
+	char usb_path[32];  /* the USB device's port path (sysname, e.g. 1-2.3), "" if none */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "exitcode.h"
 #include "flashplan.h"
 #include "journal.h"
+#include "links.h"
 #include "rom.h"
 
 
@@ -164,9 +166,13 @@ static int choose_port(struct session *s)
 		if (pos >= sizeof(list))
 			pos = sizeof(list) - 1;
 	}
-	if (supported == 0)
+	if (supported == 0) {
+		char words[160];
+
+		link_words(words, sizeof(words));
 		return fail(s, EXIT_PORT, "plug in the board, or name the port with -p",
-			    "no CH340/CP210x serial port found");
+			    "no supported serial port found (links: %s)", words);
+	}
 	if (supported > 1)
 		return fail(s, EXIT_PORT, "choose one with -p", "several candidate ports: %s", list);
 	snprintf(s->devnode, sizeof(s->devnode), "%s", c[pick].devnode);
@@ -181,6 +187,12 @@ static int open_port(struct session *s)
 	switch (pe) {
 	case PORT_OK:
 		s->port_open = true;
+		/* --link wins over udev: it is for ports udev cannot tell (a pty, an unknown id) */
+		port_set_link(&s->port, s->opt->link ? s->opt->link : s->have_props ? s->props.link : NULL,
+			      s->have_props ? &s->props : NULL);
+		if (s->port.link)
+			out_debug(s->out, "%s: link %s (%s)%s", s->devnode, s->port.link->link,
+				  s->port.link->label, s->opt->link ? ", from --link" : "");
 		return 0;
 	case PORT_NOT_FOUND:
 		return fail(s, EXIT_PORT, "check the cable; `espwipe list` shows the ports",
@@ -216,12 +228,31 @@ static int reset_hook_fn(void *ctx, int attempt)
 	struct reset_ctx *rc = ctx;
 	struct session *s = rc->s;
 	int r = port_enter_loader(&s->port, s->opt->reset, attempt);
+	const char *seq = port_loader_sequence(&s->port, attempt);
 
-	out_debug(s->out, "attempt %d: entering the loader via %s (%s hold)", attempt + 1,
-		  reset_method_name(s->port.used), attempt % 2 ? "550 ms" : "50 ms");
+	out_debug(s->out, "attempt %d: entering the loader via %s (%s)", attempt + 1,
+		  reset_method_name(s->port.used),
+		  s->port.used == RESET_TIOCM && seq ? seq : s->port.used == RESET_SYSFS ? "the module's sequence" : "-");
 	if (r < 0)
 		rc->err = r;
 	return r;
+}
+
+/* The port left the bus with the reset and was not found again. */
+static int port_gone(struct session *s)
+{
+	int e = -s->port.refind_err;
+
+	if (e == ENOENT)
+		return fail(s, EXIT_PORT, "open it by a /dev/serial/by-id or by-path link, or install the udev rules",
+			    "%s: the port left the bus with the reset, and nothing tells which port it "
+			    "comes back as (no udev record, not a link)", s->devnode);
+	if (e == ETIMEDOUT)
+		return fail(s, EXIT_PORT, "check the cable and `dmesg`; `espwipe list` shows the ports",
+			    "%s: the port left the bus with the reset and did not come back within %.0f s",
+			    s->devnode, REFIND_TIMEOUT_MS / 1000.0);
+	return fail(s, EXIT_PORT, NULL, "%s: the port left the bus with the reset and could not be opened "
+		    "again: %s", s->devnode, strerror(e));
 }
 
 static int do_connect(struct session *s)
@@ -237,7 +268,13 @@ static int do_connect(struct session *s)
 	if (s->opt->reset == RESET_TIOCM && !s->port.has_lines)
 		return fail(s, EXIT_PORT, "use --reset none and hold the board's FLASH button while resetting it",
 			    "%s: the port has no modem-control lines for --reset tiocm", s->devnode);
-	if (s->opt->reset == RESET_AUTO && m == RESET_NONE)
+	if ((s->opt->reset == RESET_TIOCM || s->opt->reset == RESET_SYSFS) && !port_loader_sequence(&s->port, 0))
+		return fail(s, EXIT_PORT, "use --reset none: the ROM on this port is in its loader whenever it is there",
+			    "%s: the lines of a %s port cannot enter the loader", s->devnode, s->port.link->label);
+	if (s->opt->reset == RESET_AUTO && m == RESET_NONE && !port_loader_sequence(&s->port, 0))
+		out_note(s->out, "%s is a %s port: its lines cannot reset the chip, which is in its loader "
+			 "whenever this port is there", s->devnode, s->port.link->label);
+	else if (s->opt->reset == RESET_AUTO && m == RESET_NONE)
 		out_note(s->out, "%s has no modem-control lines: assuming the chip is already in its loader",
 			 s->devnode);
 	rom_link_init(&s->link, &s->port.tr);
@@ -249,9 +286,12 @@ static int do_connect(struct session *s)
 	f = json_object_new_object();
 	json_object_object_add(f, "port", json_object_new_string(s->devnode));
 	json_object_object_add(f, "reset", json_object_new_string(reset_method_name(m)));
-	out_event(s->out, "connect", f, "Connecting to %s (reset: %s)...", s->devnode,
-		  reset_method_name(m));
+	json_object_object_add(f, "link", s->port.link ? json_object_new_string(s->port.link->link) : NULL);
+	out_event(s->out, "connect", f, "Connecting to %s (reset: %s%s%s)...", s->devnode,
+		  reset_method_name(m), s->port.link ? ", link " : "", s->port.link ? s->port.link->link : "");
 	r = connect_rom(&s->link, m == RESET_NONE ? NULL : &hook, &cp, &res);
+	if (s->port.refind_err)
+		return port_gone(s);
 	if (rc.err == -ENOENT && m == RESET_SYSFS)
 		return fail(s, EXIT_PORT, "load the module (modprobe espwipe) or use --reset tiocm",
 			    "%s: the espwipe.ko attribute enter_bootloader is missing", s->devnode);
@@ -270,6 +310,20 @@ static int do_connect(struct session *s)
 			    "and use --reset none; make sure brltty or ModemManager is not grabbing the port",
 			    "%s: the chip did not answer SYNC after %d attempts", s->devnode, cp.attempts);
 	s->synced = true;
+	port_link_settled(&s->port);
+	if (s->port.comebacks) {
+		f = json_object_new_object();
+		json_object_object_add(f, "port", json_object_new_string(s->devnode));
+		char node[PATH_MAX];
+
+		json_object_object_add(f, "path", json_object_new_string(s->port.comeback_path));
+		json_object_object_add(f, "node", realpath(s->port.comeback_path, node) ?
+					  json_object_new_string(node) : NULL);
+		json_object_object_add(f, "times", json_object_new_int((int)s->port.comebacks));
+		json_object_object_add(f, "ms", json_object_new_int((int)s->port.comeback_ms));
+		out_event(s->out, "port_back", f, "The port left the bus with the reset and came back as %s "
+			  "(after %u ms)", s->port.comeback_path, s->port.comeback_ms);
+	}
 	f = json_object_new_object();
 	json_object_object_add(f, "attempt", json_object_new_int(res.attempts_used));
 	json_object_object_add(f, "syncs_sent", json_object_new_int(res.syncs_sent));
@@ -1094,7 +1148,8 @@ static int run_command(struct session *s)
 	}
 	if ((r = open_port(s)))
 		return r;
-	if (o->cmd == CMD_RESET && s->port.has_lines) {
+	/* a link whose lines cannot reset the chip (ESP32-S2 USB-OTG) goes the no-lines way */
+	if (o->cmd == CMD_RESET && s->port.has_lines && (!s->port.link || s->port.link->reset_seq)) {
 		r = port_hard_reset(&s->port, o->reset == RESET_SYSFS ? RESET_SYSFS : RESET_AUTO);
 		if (r < 0)
 			return fail(s, r == -ENODEV ? EXIT_IO : EXIT_PORT, NULL, "%s: hard reset failed: %s",

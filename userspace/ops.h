@@ -11,6 +11,7 @@
 #include "port.h"
 
 struct dev_props;
+struct link_row;
 
 enum command {
 	CMD_INFO,
@@ -54,6 +55,8 @@ struct op_options {
 	const struct dev_props *props;
 	bool follow;             /* log --follow */
 	unsigned int log_lines;  /* log -n */
+	/* --link: the port's link as declared by the user (links.h); NULL: what udev shows */
+	const struct link_row *link;
 };
 
 void op_options_default(struct op_options *o);

@@ -2,7 +2,11 @@
 /*
  * The serial port: opening it exclusively, raw termios, the modem lines, and
  * the ways of putting the chip into its ROM loader (the espwipe.ko sysfs
- * attribute, TIOCMSET steps, or nothing).  Implements struct transport.
+ * attribute, TIOCMSET steps, or nothing), with the sequences of the port's
+ * link (links.h).  On a link whose tty re-enumerates on reset (USB-Serial/
+ * JTAG) it finds the port again after the reset (refind.h), also when the
+ * hang-up shows only in the first reads or writes after it.  Implements
+ * struct transport.
  */
 #ifndef ESPWIPE_PORT_H
 #define ESPWIPE_PORT_H
@@ -11,7 +15,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "refind.h"
 #include "transport.h"
+
+struct link_row;
+struct dev_props;
 
 enum reset_method {
 	RESET_AUTO,  /* sysfs attribute if present and writable, else TIOCMSET, else none */
@@ -44,6 +52,15 @@ struct port {
 	void *tick_ctx;
 	int tick_ms;
 	struct transport tr;
+	/* added with the link table */
+	const struct link_row *link; /* NULL: not known, the classic sequences */
+	struct refind_id who;    /* the board, for finding it again after a reset */
+	struct refind *refind;   /* watching, from a reset on a re-enumerating link */
+	bool refind_armed;       /* until port_link_settled() */
+	unsigned int comebacks;  /* times the port left the bus and was found again */
+	unsigned int comeback_ms; /* how long the last absence took */
+	char comeback_path[PATH_MAX]; /* where it came back */
+	int refind_err;          /* it left the bus and was not found again: -ETIMEDOUT, -EINTR, ... */
 };
 
 /* Why port_open failed, for the caller's message and exit code. */
@@ -62,13 +79,30 @@ enum port_error port_open(struct port *p, const char *path, uint32_t baud, int *
 void port_close(struct port *p);
 
 /*
- * Enter the loader.  attempt selects the hold (even: 50 ms, odd: 550 ms).
+ * The port's link (NULL: unknown; the classic sequences) and its udev record
+ * (NULL if none), which names the board for finding it again.
+ */
+void port_set_link(struct port *p, const struct link_row *link, const struct dev_props *props);
+/* The ROM answered: a later hang-up is a lost link, not a re-enumeration. */
+void port_link_settled(struct port *p);
+
+/*
+ * Enter the loader with the link's sequence.  attempt selects the variant
+ * where the link has two (classic: even 50 ms, odd 550 ms GPIO0 hold).
  * Sets p->used.  0 or -errno (-ENOENT: sysfs asked for but the module's
- * attribute is missing).
+ * attribute is missing; on a re-enumerating link, when the port left the
+ * bus and did not come back, p->refind_err says why).
  */
 int port_enter_loader(struct port *p, enum reset_method m, int attempt);
-/* Hard reset into the application: RTS pulse, or the module's `reset`. */
+/*
+ * Hard reset into the application: the link's reset sequence, or the
+ * module's `reset`.  -ENOTTY when the port has no lines or the link cannot
+ * be reset by them.  On a re-enumerating link the port going away after the
+ * reset is success.
+ */
 int port_hard_reset(struct port *p, enum reset_method m);
+/* The link's loader sequence text (NULL: the lines cannot enter it). */
+const char *port_loader_sequence(const struct port *p, int attempt);
 
 /* Resolve the method `auto` would use for this port (for messages). */
 enum reset_method port_resolve_method(const struct port *p, enum reset_method m);

@@ -4,11 +4,11 @@ US_PROTO_SRCS := userspace/slip.c userspace/rom.c userspace/connect.c userspace/
 	userspace/flashplan.c
 US_HOST_SRCS := userspace/port.c userspace/discovery.c userspace/output.c userspace/ops.c \
 	userspace/args.c userspace/autowipe_conf.c userspace/autowipe.c userspace/devprops.c \
-	userspace/journal.c userspace/blank_md5.c
+	userspace/journal.c userspace/blank_md5.c userspace/links.c userspace/refind.c userspace/multi.c userspace/table.c userspace/hotplug.c
 US_SRCS := $(US_PROTO_SRCS) $(US_HOST_SRCS) userspace/cli.c
 # libmd: the MD5 of erased flash that SPI_FLASH_MD5 answers are compared with.
 US_LIBS := $(shell pkg-config --libs libudev libsystemd json-c libmd 2>/dev/null || \
-	echo -ludev -lsystemd -ljson-c -lmd)
+	echo -ludev -lsystemd -ljson-c -lmd) -pthread
 US_CFLAGS := $(shell pkg-config --cflags libudev libsystemd json-c libmd 2>/dev/null) -Iuserspace
 US_HDRS := $(wildcard userspace/*.h)
 

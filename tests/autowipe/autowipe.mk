@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Auto-wipe allow-list, markers and journal records: cmocka unit tests (ASan/UBSan)
-# and the autowipe/log commands against espemu.  `make check-autowipe`.
+# Auto-wipe allow-list, markers and journal records: cmocka unit tests (ASan/UBSan),
+# the autowipe/log commands against espemu, and list/autowipe on every kind of port
+# in the fake udev world (udev/tests/fakeworld.py).  `make check-autowipe`.
 CHECK_TARGETS += check-autowipe
 AW_TEST_BIN := $(ASAN)/tests/test_autowipe
 # Every userspace object except main().
@@ -17,8 +18,10 @@ $(AW_TEST_BIN): tests/autowipe/test_autowipe.c $(AW_TEST_OBJS) $(US_HDRS)
 check-autowipe-unit: $(AW_TEST_BIN)
 	$(AW_TEST_BIN)
 
-check-autowipe: check-autowipe-unit $(ASAN)/espwipe $(ASAN)/espemu
+check-autowipe: check-autowipe-unit $(ASAN)/espwipe $(ASAN)/espemu $(BUILD)/libespemu-lines.so \
+		$(UDEV_FAKESYSFS)
 	/usr/bin/python3 tests/autowipe/test_autowipe_cli.py
+	/usr/bin/python3 tests/autowipe/test_autowipe_links.py
 
 # Optional: libFuzzer over the allow-list parser (needs clang); not part of `make check`.
 AW_FUZZ_BIN := $(ASAN)/tests/fuzz_autowipe_conf

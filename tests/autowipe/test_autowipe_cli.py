@@ -159,12 +159,12 @@ def test_unusable_marker_directory_wipes_nothing():
 
 
 def test_other_devices_are_never_wiped():
-    # /dev/null has a udev record (sysfs) and is no CH340/CP210x port, even for "any"
+    # /dev/null has a udev record (sysfs) and is on no supported link, even for "any"
     with tempfile.TemporaryDirectory() as tmp:
         r = run_espwipe(["autowipe", "/dev/null"], env=conf_env(tmp, "any\n"))
         assert r.code == 0, (r.code, r.stderr)
         d = decision(r)
-        assert d["allowed"] is False and "is not a CH340/CP210x port, not wiped" in d["message"], d
+        assert d["allowed"] is False and "is not on a supported link" in d["message"], d
         assert not r.of("result") and not os.path.exists(os.path.join(tmp, "run"))
 
 
@@ -197,7 +197,7 @@ def test_list_shows_the_autowipe_column():
         r = run_espwipe(["list"], env=conf_env(tmp, "any\n"), json_out=False)
         assert r.code == 0, r.stderr
         assert r.stdout.splitlines()[0].split() == [
-            "PORT", "DRIVER", "VID:PID", "MODULE", "SUPPORTED", "AUTOWIPE", "ID_PATH"]
+            "PORT", "DRIVER", "LINK", "VID:PID", "MODULE", "SUPPORTED", "AUTOWIPE", "ID_PATH"]
         r = run_espwipe(["list"], env=conf_env(tmp, "any\n", 0o666), json_out=False)
         assert r.code == 0
         assert "allow-list ignored" in r.stderr

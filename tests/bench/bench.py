@@ -10,7 +10,10 @@ Measures, for a 4 MiB Winbond board:
   - CPU time and peak RSS of the espwipe process;
   - sampled and full verify speed;
   - optionally (ESPTOOL_DIR=path or first argument) real esptool
-    `--no-stub flash-id` beside `espwipe info`, same emulator, same run.
+    `--no-stub flash-id` beside `espwipe info`, same emulator, same run;
+  - one process wiping 1, 4, 8 and 16 boards (`erase --all`): wall time
+    against one board, CPU per board-second, peak RSS; 16 also with the
+    live table drawn on a pty (BENCH_ONLY=multi runs only this part).
 Release builds are used; nothing here asserts, it reports.
 """
 import json
@@ -209,7 +212,107 @@ def print_family(esptool_dirs):
             "" if et["rc"] == 0 and ew["rc"] == 0 else "  (rc esptool %d, espwipe %d)" % (et["rc"], ew["rc"])))
 
 
+
+# ---- several boards from one process (userspace/multi.c) ----
+
+MULTI_COUNTS = (1, 4, 8, 16)
+
+
+def bench_multi(n, table=False):
+    """One espwipe process wiping n emulated 4 MiB boards (typical timing, time-scale 1) found
+    through the --all test seam (ESPWIPE_TEST_PLUG_DIR).  With table=True its stdout is a
+    pty of 80x24, so it draws the live table; otherwise --json into a pipe."""
+    import fcntl
+    import pty
+    import shutil
+    import struct
+    import tempfile
+    import termios
+    import threading
+
+    plug = tempfile.mkdtemp(prefix="espwipe-bench-plug-")
+    emus = [Emu(variant="release", start_mode="loader") for _ in range(n)]
+    try:
+        for i, e in enumerate(emus):
+            os.symlink(e.pty, os.path.join(plug, "bench-%02d" % i))
+        env = dict(os.environ, ESPWIPE_TEST_PLUG_DIR=plug)
+        cmd = [build_path("bench-rusage"), build_path("espwipe"), "erase", "--all", "--reset", "none"]
+        if not table:
+            r = run_rusage(cmd[1:] + ["--json"], env=env)
+            ev = events(r["out"])
+        else:
+            master, slave = pty.openpty()
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+            screen = []
+            drain = threading.Thread(target=lambda: _drain(master, screen), daemon=True)
+            drain.start()
+            p = subprocess.run(cmd, stdin=slave, stdout=slave, stderr=subprocess.PIPE, text=True,
+                               env=dict(env, TERM="xterm"))
+            os.close(slave)
+            drain.join(5)
+            os.close(master)
+            ru = json.loads([ln for ln in p.stderr.splitlines() if ln.startswith('{"rusage"')][-1])
+            r = {"rc": ru["rc"], "wall": ru["wall"], "cpu": ru["cpu"], "rss_kib": ru["rss_kib"]}
+            ev = []
+        reps = [e.stop() for e in emus]
+    finally:
+        for e in emus:
+            e.__exit__()
+        shutil.rmtree(plug, ignore_errors=True)
+    results = [e for e in ev if e.get("event") == "result"]
+    board_s = sum(x["seconds"] for x in results) if results else r["wall"] * n
+    return {
+        "n": n,
+        "rc": r["rc"],
+        "wall": r["wall"],
+        "cpu_ms": r["cpu"] * 1000,
+        "rss_kib": r["rss_kib"],
+        "board_s": board_s,
+        "flash_s": max(x["stats"]["flash_busy_us"] for x in reps) / 1e6,
+        "blank": all(x["flash"]["blank"] for x in reps),
+        "ok": len([x for x in results if x["exit_code"] == 0]) if results else (n if r["rc"] == 0 else 0),
+    }
+
+
+def _drain(fd, sink):
+    while True:
+        try:
+            b = os.read(fd, 65536)
+        except OSError:
+            return
+        if not b:
+            return
+        sink.append(len(b))
+
+
+def print_multi():
+    print()
+    print("Several boards, one process: espwipe erase --all (espemu on ptys, 115200 baud, 4 MiB Winbond,")
+    print("typical timing, time-scale 1, --reset none); release build, measured by bench-rusage")
+    print("%-20s %5s %8s %7s %8s %13s %9s %6s" % ("boards", "exit", "wall s", "ratio", "CPU ms",
+                                               "CPU ms/b-s", "RSS MiB", "blank"))
+    base = None
+    rows = [(n, False) for n in MULTI_COUNTS] + [(16, True)]
+    out = {}
+    for n, table in rows:
+        m = bench_multi(n, table)
+        if base is None:
+            base = m["wall"]
+        out[(n, table)] = m
+        print("%-20s %5d %8.3f %7.3f %8.1f %13.3f %9.2f %6s" % (
+            "%d%s" % (n, " (table on a pty)" if table else " (--json)"), m["rc"], m["wall"],
+            m["wall"] / base, m["cpu_ms"], m["cpu_ms"] / m["board_s"], m["rss_kib"] / 1024,
+            "yes" if m["blank"] else "NO"))
+    w16 = out[(16, False)]
+    print("targets: wall(16) <= 1.05 x wall(1) [%.3f]; CPU per board-second < 2 ms [%.3f]; "
+          "peak RSS(16) < 8 MiB [%.2f]" % (w16["wall"] / base, w16["cpu_ms"] / w16["board_s"],
+                                            w16["rss_kib"] / 1024))
+    return out
+
 def main():
+    if os.environ.get("BENCH_ONLY") == "multi":
+        print_multi()
+        return 0
     esptool_dir = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ESPTOOL_DIR", "")
     esptool_dirs = os.environ.get("ESPTOOL_DIRS", "").split() or ([esptool_dir] if esptool_dir else [])
     e = bench_erase()
@@ -258,6 +361,7 @@ def main():
     else:
         print("(esptool comparison skipped: pass an esptool checkout as ESPTOOL_DIR=...)")
     print_family(esptool_dirs)
+    print_multi()
     return 0
 
 

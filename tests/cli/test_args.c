@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "args.h"
+#include "links.h"
 
 #define ARGV(...) ((char *[]){ "espwipe", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "espwipe", __VA_ARGS__ }) / sizeof(char *)))
@@ -170,11 +171,40 @@ static void test_errors(void **state)
 	expect_error(ARGC("verify", "--force"), ARGV("verify", "--force"), "--force applies to erase");
 }
 
+/* --link names a row of the link table; the first row with that word. */
+static void test_link(void **state)
+{
+	struct args a;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&a, err, "erase"), 0);
+	assert_null(a.op.link);
+	assert_int_equal(PARSE(&a, err, "erase", "--link", "usb-serial-jtag"), 0);
+	assert_non_null(a.op.link);
+	assert_string_equal(a.op.link->link, "usb-serial-jtag");
+	assert_true(a.op.link->reenumerates);
+	assert_int_equal(PARSE(&a, err, "info", "--link=cdc-acm", "-p", "/dev/pts/3"), 0);
+	assert_string_equal(a.op.link->label, "WCH CH9102F");
+	char *words[] = { "ch341", "cp210x", "ftdi", "pl2303" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		assert_int_equal(PARSE(&a, err, "reset", "--link", words[i]), 0);
+		assert_string_equal(a.op.link->link, words[i]);
+	}
+	expect_error(ARGC("erase", "--link", "usj"), ARGV("erase", "--link", "usj"),
+		     "invalid --link 'usj' (ch341, cp210x, ftdi, pl2303, cdc-acm, usb-serial-jtag)");
+	expect_error(ARGC("erase", "--link", "CH341"), ARGV("erase", "--link", "CH341"), "invalid --link");
+	expect_error(ARGC("list", "--link", "ftdi"), ARGV("list", "--link", "ftdi"), "--link applies to");
+	expect_error(ARGC("log", "--link", "ftdi"), ARGV("log", "--link", "ftdi"), "--link applies to");
+	expect_error(ARGC("erase", "--link"), ARGV("erase", "--link"), "needs a value");
+}
+
 static void test_help_names_every_option(void **state)
 {
 	static const char *const opts[] = { "--port", "--baud", "--reset", "--after", "--region", "--verify",
 					    "--full", "--connect-attempts", "--json", "--quiet",
-					    "--flash-size", "--force", "ESP32",
+					    "--flash-size", "--force", "ESP32", "--link", "usb-serial-jtag",
 					    "--verbose", "--help", "--version" };
 
 	(void)state;
@@ -193,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_bootloader_stays),
 		cmocka_unit_test(test_flash_size_and_force),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_help_names_every_option),
 	};
 

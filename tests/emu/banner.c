@@ -11,6 +11,9 @@
 
 uint32_t banner_baud(const struct emu *e)
 {
+	/* over USB-Serial/JTAG the bytes arrive whatever line coding the host set */
+	if (e->cfg.link_mode == EMU_LINK_USJ)
+		return e->baud;
 	if (!e->chip->family)
 		return 74880u * e->cfg.crystal_mhz / 26;
 	if (e->chip->log_assumes_40mhz)
@@ -28,7 +31,7 @@ static const char *rom_id(const struct emu *e)
 	return text ? text : "";
 }
 
-/* cause: 1 power-on, 2 EN pin, 4 software (FLASH_END, unknown-op reset) */
+/* cause: 1 power-on, 2 EN pin, 4 software (FLASH_END, unknown-op reset), 0x15 USB-Serial/JTAG */
 void banner_boot(struct emu *e, uint64_t t_us, bool loader, int cause)
 {
 	const struct emu_chip_info *c = e->chip;
@@ -42,7 +45,7 @@ void banner_boot(struct emu *e, uint64_t t_us, bool loader, int cause)
 			 loader ? 1 : 3);
 	else
 		snprintf(text, sizeof(text), "\r\n%s\r\nrst:%s,boot:%s\r\n%s", rom_id(e),
-			 cause == 4 ? c->rst_sw : c->rst_poweron,
+			 cause == 4 ? c->rst_sw : cause == 0x15 ? "0x15 (USB_UART_CHIP_RESET)" : c->rst_poweron,
 			 loader ? c->boot_download : c->boot_spi,
 			 loader ? "waiting for download\r\n" : "");
 	uart_send_text_at(e, t_us, text, banner_baud(e));

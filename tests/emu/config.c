@@ -65,6 +65,11 @@ void emu_config_defaults(struct emu_config *cfg)
 	cfg->chip_id = -1;
 	cfg->md5_us_per_mib = 500000; /* [I] */
 	cfg->usb_serial_jtag = false;
+
+	cfg->link_mode = EMU_LINK_BRIDGE;
+	cfg->reenumerate = EMU_REENUM_OFF;
+	cfg->detach_delay_us = 0;
+	cfg->reenumerate_us = 500000; /* [I] */
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -188,6 +193,30 @@ static int parse_mode(const char *s, enum emu_mode *m)
 	return 0;
 }
 
+static int parse_link(const char *s, enum emu_link *l)
+{
+	if (!strcasecmp(s, "bridge"))
+		*l = EMU_LINK_BRIDGE;
+	else if (!strcasecmp(s, "usb-serial-jtag"))
+		*l = EMU_LINK_USJ;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_reenum(const char *s, enum emu_reenum *r)
+{
+	if (!strcasecmp(s, "off"))
+		*r = EMU_REENUM_OFF;
+	else if (!strcasecmp(s, "on"))
+		*r = EMU_REENUM_ON;
+	else if (!strcasecmp(s, "gone"))
+		*r = EMU_REENUM_GONE;
+	else
+		return -1;
+	return 0;
+}
+
 static int parse_unknown(const char *s, enum emu_unknown_op *u)
 {
 	if (!strcasecmp(s, "prev-op"))
@@ -280,6 +309,14 @@ static const struct opt opts[] = {
 	  "ROM SPI_FLASH_MD5 time per MiB [I] (divided by time-scale)" },
 	{ "usb-serial-jtag", O_BOOL, F(usb_serial_jtag),
 	  "console on USB-Serial/JTAG (UARTDEV_BUF_NO; S3, C3, C5, C6, C61, H2, P4)" },
+	{ "link-mode", O_SPECIAL, F(link_mode),
+	  "bridge (two-transistor circuit) | usb-serial-jtag (the chip's own USB: its DTR/RTS "
+	  "decode [I], UARTDEV_BUF_NO = USJ)" },
+	{ "reenumerate", O_SPECIAL, F(reenumerate),
+	  "off | on | gone: a USB-Serial/JTAG reset makes the USB device leave the bus "
+	  "(and come back)" },
+	{ "detach-delay-us", O_U32, F(detach_delay_us), "USB-Serial/JTAG reset -> device off the bus" },
+	{ "reenumerate-us", O_U32, F(reenumerate_us), "device off the bus -> back (reenumerate=on) [I]" },
 };
 
 static int set_special(struct emu_config *cfg, const struct opt *o, const char *v)
@@ -309,6 +346,10 @@ static int set_special(struct emu_config *cfg, const struct opt *o, const char *
 		return parse_unknown(v, &cfg->unknown_op);
 	if (!strcmp(o->key, "start-mode"))
 		return parse_mode(v, &cfg->start_mode);
+	if (!strcmp(o->key, "link-mode"))
+		return parse_link(v, &cfg->link_mode);
+	if (!strcmp(o->key, "reenumerate"))
+		return parse_reenum(v, &cfg->reenumerate);
 	return -1;
 }
 
@@ -430,6 +471,11 @@ static void print_default(FILE *out, const struct emu_config *d, const struct op
 			fputs("prev-op", out);
 		else if (!strcmp(o->key, "start-mode"))
 			fputs(d->start_mode == EMU_MODE_LOADER ? "loader" : "app", out);
+		else if (!strcmp(o->key, "link-mode"))
+			fputs(d->link_mode == EMU_LINK_USJ ? "usb-serial-jtag" : "bridge", out);
+		else if (!strcmp(o->key, "reenumerate"))
+			fputs(d->reenumerate == EMU_REENUM_ON ? "on" : d->reenumerate == EMU_REENUM_GONE ? "gone" : "off",
+			      out);
 		break;
 	}
 }
@@ -463,11 +509,15 @@ int emu_config_check(const struct emu_config *cfg, char *err, size_t errlen)
 		if (!cfg->mac[0] && !cfg->mac[1] && !cfg->mac[2])
 			return fail(err, errlen, "the ESP8266 eFuses cannot encode OUI 00:00:00");
 		if (cfg->rev_major >= 0 || cfg->sdm || cfg->secure_boot || cfg->flash_crypt_cnt ||
-		    cfg->usb_serial_jtag)
-			return fail(err, errlen, "revision, sdm, secure-boot, flash-crypt-cnt and "
-						 "usb-serial-jtag are ESP32-family options");
+		    cfg->usb_serial_jtag || cfg->link_mode != EMU_LINK_BRIDGE)
+			return fail(err, errlen, "revision, sdm, secure-boot, flash-crypt-cnt, "
+						 "usb-serial-jtag and link-mode are ESP32-family options");
+		if (cfg->reenumerate != EMU_REENUM_OFF)
+			return fail(err, errlen, "reenumerate needs link-mode=usb-serial-jtag");
 		return 0;
 	}
+	if (cfg->reenumerate != EMU_REENUM_OFF && cfg->link_mode != EMU_LINK_USJ)
+		return fail(err, errlen, "reenumerate needs link-mode=usb-serial-jtag");
 	if (cfg->rev_major >= 0 &&
 	    ((unsigned int)cfg->rev_major > chip_rev_max(c, FLD_MAJOR) ||
 	     (unsigned int)cfg->rev_minor > chip_rev_max(c, FLD_MINOR)))
@@ -479,7 +529,7 @@ int emu_config_check(const struct emu_config *cfg, char *err, size_t errlen)
 			    chip_rev_max(c, FLD_CRYPT_CNT), c->name);
 	if (cfg->sdm && !c->sec_info_len)
 		return fail(err, errlen, "%s has no Secure Download Mode", c->name);
-	if (cfg->usb_serial_jtag) {
+	if (cfg->usb_serial_jtag || cfg->link_mode == EMU_LINK_USJ) {
 		bool usj = false;
 
 		for (size_t i = 0; i < 3 && c->uartdev[i].until; i++)

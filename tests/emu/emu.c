@@ -97,6 +97,10 @@ struct emu *emu_new(const struct emu_config *cfg, uint64_t now_us)
 		return NULL;
 	}
 	e->st.rom_chip_size = e->cfg.rom_flash_limit;
+	e->usj.present = true;
+	/* the ROM talks over the USB-Serial/JTAG it is reached by (UARTDEV_BUF_NO, §8.2) */
+	if (e->cfg.link_mode == EMU_LINK_USJ)
+		e->cfg.usb_serial_jtag = true;
 
 	/* power-on: straps as if already latched */
 	if (cfg->start_mode == EMU_MODE_LOADER) {
@@ -203,9 +207,23 @@ size_t emu_rx_room(const struct emu *e)
 	return e->rxq.cap - e->rxq.len;
 }
 
+/*
+ * The host can reach the chip: not from a USB-Serial/JTAG reset that makes
+ * the device leave the bus (it is electrically gone at once) until it is
+ * back, even while the host has not noticed yet (detach-delay-us).
+ */
+static bool usb_reachable(const struct emu *e)
+{
+	return e->usj.present && !e->usj.leave_pending;
+}
+
 void emu_rx(struct emu *e, const uint8_t *buf, size_t len, uint64_t now_us)
 {
 	emu_advance(e, now_us);
+	if (!usb_reachable(e)) {
+		e->st.bytes_dropped += len; /* no device on the bus to take them */
+		return;
+	}
 	for (size_t i = 0; i < len; i++) {
 		uint64_t t = now_us;
 
@@ -234,8 +252,9 @@ size_t emu_tx(struct emu *e, uint8_t *buf, size_t cap, uint64_t now_us)
 
 	emu_advance(e, now_us);
 	while (n < cap && (b = byteq_peek(&e->txq)) && b->t_us <= now_us) {
-		buf[n++] = b->b;
-		byteq_pop(&e->txq);
+		if (usb_reachable(e))
+			buf[n++] = b->b;
+		byteq_pop(&e->txq); /* off the bus: said to nobody */
 	}
 	return n;
 }
@@ -243,11 +262,25 @@ size_t emu_tx(struct emu *e, uint8_t *buf, size_t cap, uint64_t now_us)
 void emu_set_lines(struct emu *e, bool dtr, bool rts, uint64_t now_us)
 {
 	emu_advance(e, now_us);
+	if (!usb_reachable(e)) {
+		e->st.lines_lost++;
+		return;
+	}
 	if (e->rst.dtr == dtr && e->rst.rts == rts)
 		return; /* log changes only */
 	if (e->line_n < EMU_LINE_LOG_CAP)
 		e->line_log[e->line_n++] = (struct emu_line_event){ now_us, dtr, rts };
 	reset_lines(e, dtr, rts, now_us);
+}
+
+bool emu_usb_present(const struct emu *e)
+{
+	return e->usj.present;
+}
+
+unsigned long emu_usb_generation(const struct emu *e)
+{
+	return e->usj.generation;
 }
 
 enum emu_mode emu_mode(const struct emu *e)

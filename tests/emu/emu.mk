@@ -20,6 +20,7 @@ EMU_ASAN_BIN := $(ASAN)/espemu
 EMU_SHIM := $(BUILD)/libespemu-lines.so
 EMU_TEST := $(ASAN)/test_emu
 EMU_TEST32 := $(ASAN)/test_esp32
+EMU_TESTLINK := $(ASAN)/test_emu_links
 EMU_PY := /usr/bin/python3
 
 ALL_TARGETS += $(EMU_LIB) $(EMU_ASAN_LIB) $(EMU_BIN) $(EMU_ASAN_BIN) $(EMU_SHIM)
@@ -66,9 +67,16 @@ $(ASAN)/emu/test_esp32.o: $(EMU_DIR)/test_esp32.c $(EMU_DIR)/test_rig.h $(EMU_HD
 $(EMU_TEST32): $(ASAN)/emu/test_esp32.o $(ASAN)/emu/test_rig.o $(EMU_ASAN_LIB)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ -lcmocka -lm
 
-check-emu-unit: $(EMU_TEST) $(EMU_TEST32)
+$(ASAN)/emu/test_links.o: $(EMU_DIR)/test_links.c $(EMU_DIR)/test_rig.h $(EMU_HDRS) | $(ASAN)/emu
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+$(EMU_TESTLINK): $(ASAN)/emu/test_links.o $(ASAN)/emu/test_rig.o $(EMU_ASAN_LIB)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ -lcmocka -lm
+
+check-emu-unit: $(EMU_TEST) $(EMU_TEST32) $(EMU_TESTLINK)
 	$(EMU_TEST)
 	$(EMU_TEST32)
+	$(EMU_TESTLINK)
 
 check-emu-e2e: $(EMU_ASAN_BIN) $(EMU_SHIM)
 	$(EMU_PY) $(EMU_DIR)/e2e_test.py $(EMU_ASAN_BIN) $(EMU_SHIM)
@@ -90,7 +98,7 @@ check-emu-esptool: $(EMU_BIN) $(EMU_SHIM)
 
 # The groups run one after another (timing-sensitive pty tests must not
 # compete with each other for the two cores).
-check-emu: $(EMU_TEST) $(EMU_TEST32) $(EMU_ASAN_BIN) $(EMU_BIN) $(EMU_SHIM)
+check-emu: $(EMU_TEST) $(EMU_TEST32) $(EMU_TESTLINK) $(EMU_ASAN_BIN) $(EMU_BIN) $(EMU_SHIM)
 	@$(MAKE) --no-print-directory check-emu-unit
 	@$(MAKE) --no-print-directory check-emu-e2e
 	@$(MAKE) --no-print-directory check-emu-esptool

@@ -110,6 +110,17 @@ struct emu_reset {
 	bool boot_to_loader;
 };
 
+/* The USB-Serial/JTAG peripheral's view of the lines, and the USB device (reset.c). */
+struct emu_usj {
+	bool download_flag;     /* set by (DTR,RTS) = (1,0), cleared by (0,0) [I] */
+	bool present;           /* the USB device is on the bus */
+	bool leave_pending;
+	uint64_t leave_at;
+	bool back_pending;
+	uint64_t back_at;
+	unsigned long generation;
+};
+
 struct emu_loader {
 	/* SLIP receiver of the ROM */
 	bool in_frame, esc, overflow;
@@ -160,6 +171,7 @@ struct emu {
 	struct emu_loader ld;
 	struct emu_flash flash;
 	struct emu_reset rst;
+	struct emu_usj usj;
 	uint32_t spi[64];
 	struct emu_reg_slot other[EMU_OTHER_REGS];
 	struct emu_wdt wdt;
@@ -262,7 +274,7 @@ bool flash_program(struct emu *e, uint32_t addr, const uint8_t *buf, size_t len)
 void flash_transaction(struct emu *e, uint64_t t_us, const uint8_t *in, size_t in_bits,
 		       size_t miso_cycle, uint8_t *out, size_t out_bits);
 
-/* reset.c */
+/* reset.c: the two-transistor circuit, or the USB-Serial/JTAG decode (cfg.link_mode) */
 void reset_lines(struct emu *e, bool dtr, bool rts, uint64_t t_us);
 uint64_t reset_next_event(const struct emu *e);
 void reset_run_events(struct emu *e, uint64_t t_us);

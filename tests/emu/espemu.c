@@ -10,6 +10,13 @@
  * until the host opens), and watch the slave with inotify to know when the
  * host has it open: output while nobody listens is lost, as on a real UART,
  * and --exit-when-closed exits when the host's last close comes.
+ *
+ * A USB device that leaves the bus (link-mode=usb-serial-jtag with
+ * reenumerate=on|gone) is the pty going away: the master is closed, so the
+ * host's descriptor hangs up (reads fail with EIO, poll says POLLHUP), and
+ * the --link symlink is removed.  When it comes back, a new pty (always a
+ * new number: it is reserved before the old one is closed) takes its place,
+ * the symlink is made again and its path is printed as one more line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +45,10 @@ struct server {
 	uint64_t t0;
 	int master, slave_keep, lines, ino, sig;
 	char slave[128];
+	int spare_master;        /* the next pty, reserved while the device is off the bus */
+	char spare_slave[128];
+	bool usb_up;             /* the pty is published */
+	unsigned long usb_gen;   /* emu_usb_generation() it stands for */
 	const char *link, *report, *lines_path, *dump_flash;
 	bool exit_when_closed;
 	long opens, closes;
@@ -114,16 +125,22 @@ static int dump_flash(const struct server *s)
 	return 0;
 }
 
-static int open_pty(struct server *s)
+/* A new pty master and its slave's path. */
+static int pty_new(int *master, char *slave, size_t len)
 {
-	struct termios t;
-
-	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (s->master < 0 || grantpt(s->master) || unlockpt(s->master) ||
-	    ptsname_r(s->master, s->slave, sizeof(s->slave))) {
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (*master < 0 || grantpt(*master) || unlockpt(*master) || ptsname_r(*master, slave, len)) {
 		perror("espemu: pty");
 		return -1;
 	}
+	return 0;
+}
+
+/* Make s->master / s->slave the host's port: raw slave, open watch, --link. */
+static int pty_publish(struct server *s)
+{
+	struct termios t;
+
 	s->slave_keep = open(s->slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s->slave_keep < 0 || tcgetattr(s->slave_keep, &t)) {
 		perror("espemu: pty slave");
@@ -136,6 +153,8 @@ static int open_pty(struct server *s)
 		perror("espemu: tcsetattr");
 		return -1;
 	}
+	s->opens = s->closes = 0;
+	s->host_seen = false;
 	s->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->ino >= 0 &&
 	    inotify_add_watch(s->ino, s->slave, IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE) < 0) {
@@ -153,6 +172,63 @@ static int open_pty(struct server *s)
 			fprintf(stderr, "espemu: symlink %s: %s\n", s->link, strerror(errno));
 			return -1;
 		}
+	}
+	s->usb_up = true;
+	return 0;
+}
+
+static int open_pty(struct server *s)
+{
+	if (pty_new(&s->master, s->slave, sizeof(s->slave)))
+		return -1;
+	return pty_publish(s);
+}
+
+/* The USB device left the bus: the host's tty hangs up, the link goes. */
+static void pty_withdraw(struct server *s)
+{
+	/* reserved first, so the next pty cannot get the old number */
+	if (s->spare_master < 0 && pty_new(&s->spare_master, s->spare_slave, sizeof(s->spare_slave)))
+		s->spare_master = -1;
+	if (s->link)
+		unlink(s->link);
+	if (s->ino >= 0)
+		close(s->ino);
+	s->ino = -1;
+	close(s->slave_keep);
+	s->slave_keep = -1;
+	close(s->master);
+	s->master = -1;
+	s->out_len = 0;
+	s->usb_up = false;
+}
+
+/* It came back: the reserved pty is the new port. */
+static int pty_return(struct server *s)
+{
+	if (s->spare_master < 0 && pty_new(&s->spare_master, s->spare_slave, sizeof(s->spare_slave)))
+		return -1;
+	s->master = s->spare_master;
+	memcpy(s->slave, s->spare_slave, sizeof(s->slave));
+	s->spare_master = -1;
+	if (pty_publish(s))
+		return -1;
+	printf("%s\n", s->slave);
+	fflush(stdout);
+	return 0;
+}
+
+/* Follow the model's USB device: 0, or -1 if a new pty cannot be made. */
+static int track_usb(struct server *s)
+{
+	bool present = emu_usb_present(s->emu);
+	unsigned long gen = emu_usb_generation(s->emu);
+
+	if (s->usb_up && (!present || gen != s->usb_gen))
+		pty_withdraw(s);
+	if (!s->usb_up && present) {
+		s->usb_gen = gen;
+		return pty_return(s);
 	}
 	return 0;
 }
@@ -194,14 +270,14 @@ static int open_signals(struct server *s)
 
 static bool host_open(const struct server *s)
 {
-	return s->ino < 0 || s->opens > s->closes;
+	return s->master >= 0 && (s->ino < 0 || s->opens > s->closes);
 }
 
 static void check_baud(struct server *s, uint64_t now)
 {
 	uint32_t b;
 
-	if (pty_get_baud(s->master, &b) == 0 && b && b != s->baud) {
+	if (s->master >= 0 && pty_get_baud(s->master, &b) == 0 && b && b != s->baud) {
 		s->baud = b;
 		emu_set_baud(s->emu, b, now);
 	}
@@ -213,7 +289,7 @@ static void pump_out(struct server *s, uint64_t now)
 		ssize_t w;
 
 		s->out_len += emu_tx(s->emu, s->out + s->out_len, OUTBUF - s->out_len, now);
-		if (!host_open(s)) {
+		if (!host_open(s) || s->master < 0) {
 			s->out_len = 0; /* nobody listening: the bytes are gone */
 			return;
 		}
@@ -306,6 +382,8 @@ static int serve(struct server *s)
 		int np = 0, i_master, i_lines = -1, i_ino = -1, i_sig;
 
 		emu_advance(s->emu, now);
+		if (track_usb(s))
+			return 1;
 		check_baud(s, now);
 		pump_out(s, now);
 		if (s->exit_when_closed && s->host_seen && !host_open(s))
@@ -321,6 +399,7 @@ static int serve(struct server *s)
 		ts.tv_nsec = (long)(wait_us % 1000000u) * 1000;
 
 		i_master = np;
+		/* off the bus: fd -1 makes poll() skip the entry */
 		p[np++] = (struct pollfd){ .fd = s->master,
 					   .events = (short)(POLLIN | (s->out_len ? POLLOUT : 0)) };
 		i_sig = np;
@@ -343,7 +422,7 @@ static int serve(struct server *s)
 			read_lines(s);
 		if (i_ino >= 0 && p[i_ino].revents)
 			read_inotify(s);
-		if (p[i_master].revents & POLLIN)
+		if (s->master >= 0 && (p[i_master].revents & POLLIN))
 			read_master(s);
 	}
 }
@@ -409,7 +488,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int rc;
 
-	s.master = s.slave_keep = s.lines = s.ino = s.sig = -1;
+	s.master = s.slave_keep = s.lines = s.ino = s.sig = s.spare_master = -1;
 	emu_config_defaults(&cfg);
 	if (parse_args(&s, &cfg, argc, argv)) {
 		usage(stderr);

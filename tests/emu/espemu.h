@@ -51,6 +51,28 @@ enum emu_unknown_op {
 	EMU_UNKNOWN_RESET,   /* chip resets into the mode its straps select */
 };
 
+/*
+ * The link the host's DTR/RTS reach (tests/emu/README.md, "Links").
+ *  BRIDGE: a USB-serial bridge and the two-transistor circuit (reset.c).
+ *  USJ: the chip's own USB-Serial/JTAG peripheral, which decodes the line
+ *  states itself [I]: (DTR,RTS) = (1,0) sets the force-download flag, (0,0)
+ *  clears it, entering (0,1) resets the chip (a core reset: download mode if
+ *  the flag is set, else what the straps said at power-on), (1,1) does
+ *  nothing.  esptool's USBJTAGSerialReset enters the loader through it; the
+ *  classic circuit's sequence resets the chip into its application.
+ */
+enum emu_link {
+	EMU_LINK_BRIDGE,
+	EMU_LINK_USJ,
+};
+
+/* What a USB-Serial/JTAG chip reset does to the USB device. */
+enum emu_reenum {
+	EMU_REENUM_OFF,  /* it stays on the bus */
+	EMU_REENUM_ON,   /* it leaves the bus and comes back (a new tty) */
+	EMU_REENUM_GONE, /* it leaves the bus and never comes back */
+};
+
 struct emu_config {
 	/* chip and flash */
 	enum emu_chip chip;
@@ -108,6 +130,12 @@ struct emu_config {
 	long chip_id;                /* security-info chip id; -1 = the chip's own */
 	uint32_t md5_us_per_mib;     /* ROM SPI_FLASH_MD5 time per MiB (divided by time_scale) */
 	bool usb_serial_jtag;        /* UARTDEV_BUF_NO says USB-Serial/JTAG */
+
+	/* added with the link modes */
+	enum emu_link link_mode;     /* what DTR/RTS reach: the bridge's circuit, or the USJ */
+	enum emu_reenum reenumerate; /* USJ: what a chip reset does to the USB device */
+	uint32_t detach_delay_us;    /* USJ reset -> the device leaves the bus */
+	uint32_t reenumerate_us;     /* off the bus -> back (EMU_REENUM_ON) */
 };
 
 /* Fill in the documented defaults (see espemu --help). */
@@ -147,6 +175,16 @@ size_t emu_rx_room(const struct emu *e);
 /* Modem lines as the host sets them: true = asserted (TIOCM bit set, 0 V). */
 void emu_set_lines(struct emu *e, bool dtr, bool rts, uint64_t now_us);
 
+/*
+ * The USB device is on the bus as far as the host can tell (always, on a
+ * bridge link).  From a reset that makes it leave (detach-delay-us before
+ * the host notices) until it is back, the host reaches nothing: bytes and
+ * line changes are lost, output too.
+ */
+bool emu_usb_present(const struct emu *e);
+/* Counts the times the USB device came (back) onto the bus: a new tty each. */
+unsigned long emu_usb_generation(const struct emu *e);
+
 /* Run internal events (erase completion, boot, reply pacing) up to now_us. */
 void emu_advance(struct emu *e, uint64_t now_us);
 /* Time of the next internal event, or UINT64_MAX if none is pending. */
@@ -183,6 +221,11 @@ struct emu_stats {
 	/* added with the ESP32-family models */
 	unsigned long md5_requests;  /* SPI_FLASH_MD5 commands answered */
 	uint64_t md5_busy_us;        /* emulated MD5 time, unscaled */
+	/* added with the link modes */
+	unsigned long usj_resets;          /* chip resets through USB-Serial/JTAG */
+	unsigned long usj_download_resets; /* ... of them with the force-download flag set */
+	unsigned long usb_detaches, usb_attaches; /* the USB device left / came back */
+	unsigned long lines_lost;          /* line changes while the device was off the bus */
 };
 
 void emu_get_stats(const struct emu *e, struct emu_stats *st);

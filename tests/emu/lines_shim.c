@@ -7,7 +7,8 @@
  * the shim keeps the line state, sends every write to espemu's datagram
  * socket and waits for its echo, like a blocking USB control request.  All
  * other ioctls go to the real one.  The state is per process, as a test
- * talks to one emulated board.
+ * talks to one emulated board.  A slave whose master is gone (espemu's USB
+ * device left the bus) answers EIO, as a hung-up tty does.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,6 +40,14 @@ static struct {
 	pid_t pid;
 	uint32_t seq;
 } shim = { TIOCM_DTR | TIOCM_RTS, -1, 0, 0 };
+
+/* The master side closed: what a tty whose USB device went away looks like. */
+static bool hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
 
 static bool is_pty_slave(int fd)
 {
@@ -141,8 +150,13 @@ int ioctl(int fd, unsigned long req, ...)
 
 	if (req == TIOCMSET || req == TIOCMBIS || req == TIOCMBIC || req == TIOCMGET) {
 		path = getenv(ESPEMU_LINES_ENV);
-		if (path && *path && is_pty_slave(fd))
+		if (path && *path && is_pty_slave(fd)) {
+			if (hung_up(fd)) {
+				errno = EIO;
+				return -1;
+			}
 			return handle(req, arg, path);
+		}
 	}
 	if (!real)
 		real = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");

@@ -42,6 +42,11 @@ int emu_report_json(const struct emu *e, FILE *out)
 		e->chip->key, chip_rev(&e->cfg) / 100, chip_rev(&e->cfg) % 100,
 		e->cfg.sdm ? "true" : "false", e->ld.spi_attached ? "true" : "false",
 		emu_watchdogs_disabled(e) ? "true" : "false");
+	fprintf(out, "  \"link_mode\": \"%s\", \"usb_present\": %s, \"usb_generation\": %lu, "
+		     "\"usj_download_flag\": %s,\n",
+		e->cfg.link_mode == EMU_LINK_USJ ? "usb-serial-jtag" : "bridge",
+		e->usj.present ? "true" : "false", e->usj.generation,
+		e->usj.download_flag ? "true" : "false");
 	fprintf(out, "  \"flash\": {\"size\": %" PRIu32 ", \"jedec\": \"0x%06" PRIX32
 		     "\", \"blank\": %s, \"blank_ranges\": ",
 		e->flash.size, e->flash.jedec,
@@ -55,11 +60,13 @@ int emu_report_json(const struct emu *e, FILE *out)
 		"\"block_erases\": %lu, \"chip_erases\": %lu, \"flash_busy_us\": %" PRIu64 ", "
 		"\"bytes_rx\": %lu, \"bytes_tx\": %lu, \"bytes_dropped\": %lu, "
 		"\"noise_bytes\": %lu, \"rom_chip_size\": %" PRIu32 ", \"md5_requests\": %lu, "
-		"\"md5_busy_us\": %" PRIu64 ",\n    \"commands\": {",
+		"\"md5_busy_us\": %" PRIu64 ", \"usj_resets\": %lu, \"usj_download_resets\": %lu, "
+		"\"usb_detaches\": %lu, \"usb_attaches\": %lu, \"lines_lost\": %lu,\n    \"commands\": {",
 		st->unsupported, st->sync_frames, st->resets, st->boots_loader, st->boots_app,
 		st->sector_erases, st->block_erases, st->chip_erases, st->flash_busy_us,
 		st->bytes_rx, st->bytes_tx, st->bytes_dropped, st->noise_bytes, st->rom_chip_size,
-		st->md5_requests, st->md5_busy_us);
+		st->md5_requests, st->md5_busy_us, st->usj_resets, st->usj_download_resets,
+		st->usb_detaches, st->usb_attaches, st->lines_lost);
 	for (int op = 0; op < 256; op++) {
 		if (!st->commands[op])
 			continue;

@@ -49,13 +49,15 @@ $(FUZZ_OUT)/fuzz_rx: $(FUZZ_DIR)/fuzz_rx.c $(FUZZ_PROTO_SRCS) $(wildcard userspa
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iuserspace -o $@ $(FUZZ_DIR)/fuzz_rx.c $(FUZZ_PROTO_SRCS)
 
-$(FUZZ_OUT)/fuzz_size: $(FUZZ_DIR)/fuzz_size.c userspace/args.c userspace/port.c $(wildcard userspace/*.h)
+# port.c runs the link table's sequences and finds a re-enumerated port again (libudev).
+FUZZ_PORT_SRCS := userspace/port.c userspace/links.c userspace/refind.c userspace/discovery.c
+$(FUZZ_OUT)/fuzz_size: $(FUZZ_DIR)/fuzz_size.c userspace/args.c $(FUZZ_PORT_SRCS) $(wildcard userspace/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) $(FUZZ_US_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_size.c userspace/args.c userspace/port.c
+	clang $(FUZZ_CFLAGS) $(FUZZ_US_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_size.c userspace/args.c $(FUZZ_PORT_SRCS) -ludev
 
-$(FUZZ_OUT)/fuzz_argv: $(FUZZ_DIR)/fuzz_argv.c userspace/args.c userspace/port.c $(wildcard userspace/*.h)
+$(FUZZ_OUT)/fuzz_argv: $(FUZZ_DIR)/fuzz_argv.c userspace/args.c $(FUZZ_PORT_SRCS) $(wildcard userspace/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) $(FUZZ_US_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_argv.c userspace/args.c userspace/port.c
+	clang $(FUZZ_CFLAGS) $(FUZZ_US_CFLAGS) -o $@ $(FUZZ_DIR)/fuzz_argv.c userspace/args.c $(FUZZ_PORT_SRCS) -ludev
 
 $(FUZZ_OUT)/fuzz_kmod_seq: kmod/tests/fuzz_seq.c kmod/espwipe_seq.c kmod/espwipe_seq.h kmod/espwipe_shim.h
 	@mkdir -p $(@D)

@@ -63,6 +63,18 @@ check "option value is not the command" "autowipe bootloader erase info list log
 check "no second command" "" erase ""
 check "--baud rates" "115200" -b 115
 check "--region takes a free value" "" erase --region ""
+check "several boards: --all --each --match" "--all" erase --al
+check "--each and --match" "--each" erase --ea
+check "--match takes a free rule" "" erase --all --match ""
+check "--match value is not the command" "autowipe bootloader erase info list log reset verify" \
+	--all --match "usb 1a86:7523" ""
+check "a second -p still lists ports" "$D/ttyUSB0 $D/ttyUSB1" erase -p "$D/ttyUSB0" -p "$D/ttyU"
+check "--link values" "cdc-acm ch341 cp210x ftdi pl2303 usb-serial-jtag" erase --link ""
+check "--link prefix" "usb-serial-jtag" info --link u
+check "--link=VALUE split at =" "cdc-acm ch341 cp210x" --link = c
+check "--link value is not the command" "autowipe bootloader erase info list log reset verify" \
+	--link usb-serial-jtag ""
+check "--link as an option" "--lines --link" erase --lin
 
 echo "completion: $pass passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -14,6 +14,7 @@ int main(void)
 	failed += unit_chip_tests(&total);
 	failed += unit_flashplan_tests(&total);
 	failed += unit_family_tests(&total);
+	failed += unit_links_tests(&total);
 	printf("%d passed, %d failed\n", total - failed, failed);
 	fflush(stdout); /* before any sanitizer exit handler can abort */
 	return failed ? 1 : 0;

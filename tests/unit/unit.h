@@ -20,5 +20,6 @@ int unit_connect_tests(int *total);
 int unit_chip_tests(int *total);
 int unit_flashplan_tests(int *total);
 int unit_family_tests(int *total);
+int unit_links_tests(int *total);
 
 #endif /* ESPWIPE_UNIT_H */

@@ -1,9 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Static checks of the udev rules and the auto-wipe unit.
+"""Checks of the udev rules and the auto-wipe unit.
 
 - udev parses the rules without a complaint (udevadm test in a private mount
   namespace with the rules in a tmpfs /etc/udev/rules.d; a deliberately bad
   canary file must be reported, so the check is known to work);
+- the rules on every kind of port (fakeworld.py: the sysfs of a CH340, a
+  CP2102, an FT232R, both FT2232H channels, a PL2303, a CH9102F, a CH343, a
+  USB-Serial/JTAG board, an ESP32-S2 in its ROM, a cdc_acm modem, an
+  application's CDC port and a usb-serial GSM modem, with the real udevadm):
+  exactly the candidates get ESPWIPE_LINK, ID_MM_DEVICE_IGNORE=1,
+  root:dialout 0660, the auto-wipe unit, and the module's attributes made
+  root:dialout 0220 (on the usb-serial port or cdc_acm's control
+  interface); the auto-wipe unit is wanted for all of them but
+  usb-serial-jtag; espwipe's own link table (`espwipe list`) says the same
+  link for every port; and planted wrong rules (no ID_MM_DEVICE_IGNORE,
+  every cdc_acm device, a wrong USB-Serial/JTAG id, both FT2232H channels,
+  no attributes on cdc_acm, mode 0666, the unit for usb-serial-jtag) are
+  each caught;
 - every chmod the rules run leaves the file unreadable and not writable by
   others (no world access to the module's attributes);
 - systemd-analyze accepts the unit and rates its exposure at most 2.0.
@@ -11,6 +24,7 @@
 Checks whose tools are missing (not root, no unshare/udevadm/systemd-analyze)
 print SKIP; the rest still run.
 """
+import json
 import os
 import re
 import shutil
@@ -20,6 +34,8 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 UDEV = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import fakeworld  # noqa: E402
 RULES = ["60-espwipe.rules", "61-espwipe-autowipe.rules"]
 UNIT = os.path.join(UDEV, "espwipe-autowipe@.service")
 MAX_EXPOSURE = 2.0
@@ -71,6 +87,89 @@ def test_rules_parse_cleanly():
     assert "ID_MM_DEVICE_IGNORE" not in log and "espwipe-autowipe@" not in log, log[-2000:]
 
 
+def real_rules():
+    return {r: open(os.path.join(UDEV, r)).read() for r in RULES}
+
+
+def espwipe_bin():
+    for p in (os.path.join(fakeworld.ROOT, "build", "espwipe"),
+              os.path.join(fakeworld.ROOT, "build", "asan", "espwipe")):
+        if os.path.exists(p):
+            return p
+    raise Skip("espwipe is not built")
+
+
+def world(rule_sets, commands=(), attr_actions=("bind", "change")):
+    try:
+        return fakeworld.run_world({"rule_sets": rule_sets, "commands": list(commands),
+                                    "attr_actions": list(attr_actions)})
+    except fakeworld.Unavailable as e:
+        raise Skip("fake udev world: %s" % e)
+
+
+def test_rules_on_every_kind_of_port():
+    asan = {"ASAN_OPTIONS": "detect_leaks=0:verify_asan_link_order=0"}
+    res = world({"real": real_rules()},
+                [{"argv": [espwipe_bin(), "list", "--json"], "env": asan}])
+    problems = fakeworld.rules_problems(res, "real")
+    assert not problems, "\n".join(problems)
+    # espwipe's link table and the rules agree on every port
+    listed = {}
+    for line in res["commands"][0]["stdout"].splitlines():
+        ev = json.loads(line)
+        listed[ev["port"]] = ev
+    assert res["commands"][0]["code"] == 0, res["commands"][0]["stderr"]
+    for d in res["devices"]:
+        ev = listed.get("/dev/" + d["tty"])
+        assert ev, "espwipe list does not show %s" % d["tty"]
+        udev_link = res["sets"]["real"][d["name"]]["tty"]["props"].get("ESPWIPE_LINK")
+        assert ev["link"] == d["link"] == udev_link, (d["name"], ev["link"], udev_link)
+        assert ev["supported"] is (d["link"] is not None), ev
+        assert ev["id_path"].startswith("pci-0000:00:14.0-usb-0:"), ev
+    print("     %d ports, %d candidates: rules and link table agree" %
+          (len(res["devices"]), sum(1 for d in res["devices"] if d["link"])))
+
+
+# Planted wrong rules: (name, old text, new text, a device the check must complain about).
+MUTANTS = [
+    ("no ID_MM_DEVICE_IGNORE", 'ENV{ID_MM_DEVICE_IGNORE}="1", ', "", "usj"),
+    ("every cdc_acm device", 'ENV{ESPWIPE_LINK}=="?*", \\',
+     'ENV{.ESPWIPE_ACM}=="1", ENV{ESPWIPE_LINK}=="", ENV{ESPWIPE_LINK}="cdc-acm"\n'
+     'ENV{ESPWIPE_LINK}=="?*", \\', "modem"),
+    ("a wrong USB-Serial/JTAG id", 'ATTRS{idProduct}=="1001", ENV{ESPWIPE_LINK}',
+     'ATTRS{idProduct}=="1002", ENV{ESPWIPE_LINK}', "usj"),
+    ("both FT2232H channels", 'ENV{ESPWIPE_LINK}="", ENV{.ESPWIPE_FT2232H}="1"', 'ENV{.ESPWIPE_FT2232H}="1"',
+     "ft2232h-a"),
+    ("no attributes on cdc_acm", 'DRIVER!="cdc_acm", GOTO="espwipe_end"', 'DRIVER!="cdc-acm", GOTO="espwipe_end"',
+     "ch9102f"),
+    ("tty mode 0666", 'MODE="0660"', 'MODE="0666"', "cp2102"),
+]
+# ... and in the auto-wipe rules
+AUTOWIPE_MUTANTS = [
+    ("the unit for usb-serial-jtag", 'ENV{ESPWIPE_LINK}=="usb-serial-jtag", GOTO="espwipe_autowipe_end"\n', "",
+     "usj"),
+]
+
+
+def test_planted_wrong_rules_are_caught():
+    base = real_rules()
+    sets = {}
+    for name, old, new, _ in MUTANTS:
+        text = base[RULES[0]]
+        assert old in text, "mutant %r: %r is not in %s" % (name, old, RULES[0])
+        sets[name] = dict(base, **{RULES[0]: text.replace(old, new, 1)})
+    for name, old, new, _ in AUTOWIPE_MUTANTS:
+        text = base[RULES[1]]
+        assert old in text, "mutant %r: %r is not in %s" % (name, old, RULES[1])
+        sets[name] = dict(base, **{RULES[1]: text.replace(old, new, 1)})
+    res = world(sets, attr_actions=("change",))
+    for name, _, _, dev in MUTANTS + AUTOWIPE_MUTANTS:
+        problems = fakeworld.rules_problems(res, name)
+        assert any(p.startswith(dev) for p in problems), \
+            "planted rule %r not caught (problems: %s)" % (name, problems)
+    print("     %d planted wrong rules, each caught" % (len(MUTANTS) + len(AUTOWIPE_MUTANTS)))
+
+
 def test_attribute_modes_never_world_accessible():
     seen = 0
     for r in RULES:
@@ -87,8 +186,11 @@ def test_attribute_modes_never_world_accessible():
 
 def test_rules_match_the_supported_drivers():
     text = open(os.path.join(UDEV, RULES[0])).read()
-    for drv in ("ch341-uart", "cp210x"):
+    for drv in ("ch341-uart", "cp210x", "ftdi_sio", "pl2303", "cdc_acm"):
         assert drv in text
+    for vid, pid in (("1a86", "55d4"), ("1a86", "55d3"), ("303a", "1001"), ("303a", "0002")):
+        assert re.search(r'ATTRS\{idVendor\}=="%s", ATTRS\{idProduct\}=="[0-9a-f|]*%s' % (vid, pid), text), \
+            (vid, pid)
     assert 'ENV{ID_MM_DEVICE_IGNORE}="1"' in text
     auto = open(os.path.join(UDEV, RULES[1])).read()
     assert 'ENV{SYSTEMD_WANTS}+="espwipe-autowipe@%k.service"' in auto
