@@ -15,6 +15,7 @@ INSTALL_TARGETS :=
 all:
 
 include mk/flags.mk
+include mk/kernels.mk
 -include userspace/userspace.mk
 -include tests/emu/emu.mk
 -include tests/unit/unit.mk
@@ -29,6 +30,8 @@ include mk/flags.mk
 -include tests/faults/faults.mk
 -include tests/system/system.mk
 -include tests/systemd/systemd.mk
+-include tests/systemd/multi.mk
+-include tests/debugkernel/debugkernel.mk
 
 all: $(ALL_TARGETS)
 

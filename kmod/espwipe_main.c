@@ -8,6 +8,12 @@
  * driver and changes the lines only through that driver's tiocmset(), on
  * the user's open tty or on a short in-kernel open of the port.
  *
+ * Timing: the writer gets the tty, then hands the steps to the port's own
+ * kthread_worker, which runs at SCHED_FIFO (sched_set_fifo_low()), so a
+ * hold ends when its hrtimer fires, not when CFS next picks the writer.
+ * Each hold is measured from the start of the request before it.  The
+ * writer waits killably; a kill, an unplug or an unload aborts the steps.
+ *
  * Lifetime rules (see kmod/README.md):
  *  - a port's group is removed while its kobject is still in sysfs: on
  *    BUS_NOTIFY_DEL_DEVICE or BUS_NOTIFY_UNBIND_DRIVER, or in module exit;
@@ -16,7 +22,10 @@
  *  - store() never takes a device_lock: the unplug path holds the USB
  *    device and interface locks while it waits for us;
  *  - entries leave the list only after their group is gone, so a second
- *    detacher finds the entry and waits on @removed.
+ *    detacher finds the entry and waits on @removed;
+ *  - a writer returns only after its job has finished on the worker, so
+ *    once the group is gone (every store() drained) the worker is idle and
+ *    is destroyed before the entry is freed or the module text goes.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -26,12 +35,14 @@
 #include <linux/err.h>
 #include <linux/kobject.h>
 #include <linux/kref.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -41,6 +52,7 @@
 #include <linux/usb.h>
 #include <linux/usb/serial.h>
 
+#include "espwipe_compat.h"
 #include "espwipe_seq.h"
 
 /* The drivers whose ports we attach to, by usb_serial_driver name. */
@@ -61,12 +73,13 @@ struct espwipe_port {
 	bool detaching;			/* under espwipe.lock */
 	struct completion removed;	/* group gone from sysfs */
 
-	struct mutex run_lock;		/* one sequence at a time */
+	struct mutex run_lock;		/* one sequence at a time; @worker */
+	struct kthread_worker *worker;	/* runs the steps, made on first use */
 	struct mutex cfg_lock;		/* the two sequences below */
 	struct espwipe_seq boot_seq;
 	struct espwipe_seq reset_seq;
 
-	wait_queue_head_t wq;		/* woken when @dying is set */
+	wait_queue_head_t wq;		/* woken on @dying and job aborts */
 	bool dying;
 
 	struct device_attribute attr_enter;
@@ -83,11 +96,29 @@ struct espwipe_tty {
 	bool kopened;
 };
 
+/*
+ * One sequence, handed from the writer to the port's worker.  It lives on
+ * the writer's stack: the writer returns only after @finished.
+ */
+struct espwipe_job {
+	struct kthread_work work;
+	struct espwipe_port *ep;
+	struct tty_struct *tty;
+	const struct espwipe_seq *seq;
+	bool abort;			/* the writer was killed */
+	unsigned int steps_run;
+	int ret;
+	struct completion finished;
+};
+
 static struct {
 	struct mutex lock;		/* ports, exiting, detaching flags */
 	struct list_head ports;
 	bool exiting;
-	/* const from 6.12 on: take whatever struct device_driver has. */
+	/*
+	 * const from 6.3-6.5 on (bus_register_notifier() and friends as
+	 * well): take whatever struct device_driver has.
+	 */
 	typeof(((struct device_driver *)0)->bus) bus;
 } espwipe = {
 	.lock = __MUTEX_INITIALIZER(espwipe.lock),
@@ -161,10 +192,11 @@ static bool espwipe_dying(struct espwipe_port *ep)
 }
 
 /*
- * Sleep @ms on an hrtimer.  Returns 0 after the full time, -ENODEV at once
- * when the port goes away or the module unloads, -EINTR if the writer is
- * killed.  The sleep is killable, not interruptible: a caught signal such as
- * a shell's SIGCHLD must not cut a reset pulse short.
+ * Sleep @ms on an hrtimer in the writer's context (only between open
+ * attempts, never inside a sequence).  Returns 0 after the full time,
+ * -ENODEV at once when the port goes away or the module unloads, -EINTR if
+ * the writer is killed.  Killable, not interruptible: a caught signal such
+ * as a shell's SIGCHLD must not fail the write.
  */
 static int espwipe_sleep(struct espwipe_port *ep, unsigned int ms)
 {
@@ -239,7 +271,7 @@ static int espwipe_tty_get(struct espwipe_port *ep, struct espwipe_tty *et)
 			return 0;
 		}
 
-		tty = tty_kopen_exclusive(devt);
+		tty = espwipe_tty_kopen_exclusive(devt);
 		if (!IS_ERR(tty))
 			return espwipe_tty_kopen_finish(port, tty, et);
 		if (PTR_ERR(tty) != -EBUSY)
@@ -273,16 +305,46 @@ static void espwipe_tty_put(struct espwipe_tty *et)
 	tty_kclose(tty);
 }
 
-/* One step: a wait, or exactly one tiocmset() call however many lines. */
-static int espwipe_step(struct espwipe_port *ep, struct tty_struct *tty,
-			const struct espwipe_step *step)
-{
-	unsigned int mask, level, set = 0, clear = 0;
+/* ---- on the worker ---- */
 
-	if (espwipe_dying(ep))
+/* Why a job must stop now, or 0. */
+static int espwipe_job_stop(struct espwipe_job *job)
+{
+	if (espwipe_dying(job->ep))
 		return -ENODEV;
-	if (!espwipe_step_lines(step, &mask, &level))
-		return espwipe_sleep(ep, step->ms);
+	if (READ_ONCE(job->abort))
+		return -EINTR;
+	return 0;
+}
+
+/*
+ * Sleep until @deadline on an hrtimer, or until the job must stop.  On the
+ * worker, which takes no signals: TASK_IDLE, so a 5 s hold neither counts
+ * as load nor looks like a hung task.
+ */
+static int espwipe_job_sleep_until(struct espwipe_job *job, ktime_t deadline)
+{
+	ktime_t left;
+	int ret;
+
+	ret = espwipe_job_stop(job);
+	if (ret)
+		return ret;
+	left = ktime_sub(deadline, ktime_get());
+	if (ktime_to_ns(left) <= 0)
+		return 0;
+	ret = __wait_event_hrtimeout(job->ep->wq, espwipe_job_stop(job), left,
+				     TASK_IDLE);
+	if (ret == -ETIME)
+		return 0;
+	return espwipe_job_stop(job);
+}
+
+/* A line step: exactly one tiocmset() call however many lines. */
+static int espwipe_job_lines(struct espwipe_job *job, unsigned int mask,
+			     unsigned int level)
+{
+	unsigned int set = 0, clear = 0;
 
 	if (mask & ESPWIPE_LINE_DTR) {
 		if (level & ESPWIPE_LINE_DTR)
@@ -296,7 +358,86 @@ static int espwipe_step(struct espwipe_port *ep, struct tty_struct *tty,
 		else
 			clear |= TIOCM_RTS;
 	}
-	return tty->ops->tiocmset(tty, set, clear);
+	return job->tty->ops->tiocmset(job->tty, set, clear);
+}
+
+/*
+ * Run the steps.  A wait ends a fixed time after the start of the line
+ * request before it (consecutive waits add up), so the time the request
+ * itself takes is part of the hold rather than added to it; a wait that
+ * has already passed does not sleep.
+ */
+static void espwipe_job_fn(struct kthread_work *work)
+{
+	struct espwipe_job *job = container_of(work, struct espwipe_job, work);
+	const struct espwipe_seq *seq = job->seq;
+	unsigned int i, mask, level;
+	ktime_t deadline = ktime_get();
+	int ret = 0;
+
+	for (i = 0; i < seq->count && !ret; i++) {
+		const struct espwipe_step *step = &seq->steps[i];
+
+		ret = espwipe_job_stop(job);
+		if (ret)
+			break;
+		if (espwipe_step_lines(step, &mask, &level)) {
+			deadline = ktime_get();
+			ret = espwipe_job_lines(job, mask, level);
+		} else {
+			deadline = ktime_add_ms(deadline, step->ms);
+			ret = espwipe_job_sleep_until(job, deadline);
+		}
+	}
+	job->steps_run = i;
+	job->ret = ret;
+	/* The writer may return and free @job as soon as this is done. */
+	complete(&job->finished);
+}
+
+/* ---- in the writer ---- */
+
+/* The port's worker, made on first use; the caller holds ep->run_lock. */
+static int espwipe_worker_get(struct espwipe_port *ep)
+{
+	struct kthread_worker *worker;
+
+	lockdep_assert_held(&ep->run_lock);
+	if (ep->worker)
+		return 0;
+	worker = kthread_create_worker(0, "espwipe/%s", dev_name(&ep->port->dev));
+	if (IS_ERR(worker))
+		return PTR_ERR(worker);
+	sched_set_fifo_low(worker->task);
+	ep->worker = worker;
+	return 0;
+}
+
+/*
+ * Hand @seq to the worker and wait for it.  A fatal signal aborts the job
+ * (the worker stops at its next step or wait) and still waits for the
+ * worker to let go of it: at most one request's USB timeout.
+ */
+static int espwipe_run_job(struct espwipe_port *ep, struct tty_struct *tty,
+			   const struct espwipe_seq *seq,
+			   unsigned int *steps_run)
+{
+	struct espwipe_job job = {
+		.ep = ep,
+		.tty = tty,
+		.seq = seq,
+	};
+
+	kthread_init_work(&job.work, espwipe_job_fn);
+	init_completion(&job.finished);
+	kthread_queue_work(ep->worker, &job.work);
+	if (wait_for_completion_killable(&job.finished)) {
+		WRITE_ONCE(job.abort, true);
+		wake_up_all(&ep->wq);
+		wait_for_completion(&job.finished);
+	}
+	*steps_run = job.steps_run;
+	return job.ret;
 }
 
 /* Run @seq on @ep's port; the caller holds ep->run_lock. */
@@ -305,10 +446,13 @@ static int espwipe_run_locked(struct espwipe_port *ep,
 {
 	struct device *dev = &ep->port->dev;
 	struct espwipe_tty et;
+	unsigned int steps_run = 0;
 	ktime_t start;
-	unsigned int i;
 	int ret;
 
+	ret = espwipe_worker_get(ep);
+	if (ret)
+		goto out;
 	ret = espwipe_tty_get(ep, &et);
 	if (ret)
 		goto out;
@@ -317,10 +461,10 @@ static int espwipe_run_locked(struct espwipe_port *ep,
 		ret = -ENOTTY;
 	} else {
 		start = ktime_get();
-		for (i = 0; i < seq->count && !ret; i++)
-			ret = espwipe_step(ep, et.tty, &seq->steps[i]);
-		dev_dbg(dev, "ran %u of %u steps in %lld us (%s tty): %d\n", i,
-			seq->count, ktime_us_delta(ktime_get(), start),
+		ret = espwipe_run_job(ep, et.tty, seq, &steps_run);
+		dev_dbg(dev, "ran %u of %u steps in %lld us (%s tty): %d\n",
+			steps_run, seq->count,
+			ktime_us_delta(ktime_get(), start),
 			et.kopened ? "in-kernel" : "user", ret);
 	}
 	espwipe_tty_put(&et);
@@ -614,6 +758,14 @@ static void espwipe_remove(struct espwipe_port *ep)
 	WRITE_ONCE(ep->dying, true);
 	wake_up_all(&ep->wq);
 	sysfs_remove_group(&dev->kobj, &ep->group);
+	/*
+	 * Every store() has returned, and a writer returns only after its
+	 * job: the worker is idle and nothing can queue on it any more.
+	 */
+	if (ep->worker) {
+		kthread_destroy_worker(ep->worker);
+		ep->worker = NULL;
+	}
 
 	mutex_lock(&espwipe.lock);
 	list_del(&ep->node);

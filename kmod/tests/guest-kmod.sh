@@ -214,6 +214,7 @@ x_loadloop() {
 		fi
 		for t in $TTY_l0 $TTY_l1; do
 			[ -e $SERIALDEV/$t/enter_bootloader ] && fail "loop $i: attribute left on $t"
+			[ -n "$(worker_pids espwipe/$t)" ] && fail "loop $i: worker espwipe/$t left after rmmod"
 		done
 		i=$((i + 1))
 	done
@@ -228,6 +229,56 @@ x_loadloop() {
 	fact attached "$(dmesg | grep -c 'espwipe attached')"
 	gadget_down l0
 	gadget_down l1
+}
+
+# worker_pids COMM: the pids of the tasks named COMM.
+worker_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(cat $p/comm 2> /dev/null)" = "$1" ] && echo ${p#/proc/}
+	done
+}
+
+# The steps run on a kthread of the port's own, espwipe/ttyUSBn at
+# SCHED_FIFO 1: made on the port's first write, one per port (two ports run
+# their sequences at the same time, neither waits for the other), gone with
+# its port, and none left after rmmod.
+x_worker() {
+	local t0 p0 rc0 e0 rc1 e1 x pid st
+	need_kmod || return
+	gadget_up w0 ch340 dummy_udc.0 || { fail "gadget w0 did not come up"; gadget_down w0; return; }
+	gadget_up w1 cp2102 dummy_udc.1 || { fail "gadget w1 did not come up"; gadget_down w0; gadget_down w1; return; }
+	wait_attr $TTY_w0 && wait_attr $TTY_w1 || fail "no attributes"
+	[ -z "$(worker_pids espwipe/$TTY_w0)" ] || fail "a worker exists before the first write"
+	attr_write 1 $(attr_of $TTY_w0)
+	[ $W_RC = 0 ] || fail "write failed: $W_ERR"
+	pid=$(worker_pids espwipe/$TTY_w0)
+	[ $(echo $pid | wc -w) = 1 ] || fail "expected one task espwipe/$TTY_w0, found '$pid'"
+	# /proc/PID/stat after the "(comm)": field 38 rt_priority, 39 policy (1 = FIFO)
+	st=$(cut -d')' -f2 /proc/$pid/stat 2> /dev/null | awk '{ print $38, $39 }')
+	fact worker "espwipe/$TTY_w0 pid $pid rt_priority,policy $st"
+	[ "$st" = "1 1" ] || fail "espwipe/$TTY_w0 is not SCHED_FIFO priority 1: '$st'"
+	# a 1 s hold on each port at once: about 1 s for both, not 2
+	t0=$(now_us)
+	writer_bg "U0,1|W1|U0,0" $(attr_of $TTY_w0) /tmp/p0
+	p0=$WPID
+	writer_bg "U0,1|W1|U0,0" $(attr_of $TTY_w1) /tmp/p1
+	wait $p0
+	wait $WPID
+	read -r rc0 e0 x < /tmp/p0
+	read -r rc1 e1 x < /tmp/p1
+	fact parallel_us "$((e0 - t0)) $((e1 - t0))"
+	[ "$rc0" = 0 ] && [ "$rc1" = 0 ] || fail "parallel writes: $(cat /tmp/p0 /tmp/p1)"
+	[ $((e0 - t0)) -lt 1600000 ] && [ $((e1 - t0)) -lt 1600000 ] ||
+		fail "two ports' 1 s sequences took $((e0 - t0)) and $((e1 - t0)) us: serialized?"
+	[ $(worker_pids espwipe/$TTY_w1 | wc -w) = 1 ] || fail "no worker of its own for $TTY_w1"
+	x=$TTY_w0
+	gadget_down w0
+	wait_for "[ -z \"\$(worker_pids espwipe/$x)\" ]" 250 || fail "espwipe/$x left after the unplug"
+	rmmod espwipe || fail "rmmod failed"
+	[ -z "$(worker_pids espwipe/$TTY_w1)" ] || fail "espwipe/$TTY_w1 left after rmmod"
+	kmod_load || fail "insmod failed"
+	gadget_down w1
 }
 
 # The usb-serial busprobe driver must never bind, even with a matching new_id.
@@ -257,6 +308,7 @@ run_group() {
 			scenario kx-uevent-$chip x_uevent $chip
 			scenario kx-busprobe-$chip x_busprobe $chip
 		done
+		scenario kx-worker x_worker
 		scenario kx-loadloop x_loadloop 12
 		;;
 	*)

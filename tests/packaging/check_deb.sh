@@ -57,7 +57,7 @@ done
 src=/usr/src/espwipe-$uver
 need dkms "$src/dkms\\.conf" "$src/Kbuild" "$src/kmod/Kbuild" "$src/kmod/espwipe_main\\.c" \
 	"$src/kmod/espwipe_seq\\.c" "$src/kmod/espwipe_seq\\.h" "$src/kmod/espwipe_ids\\.c" \
-	"$src/kmod/espwipe_shim\\.h"
+	"$src/kmod/espwipe_shim\\.h" "$src/kmod/espwipe_compat\\.h"
 # No build output, no test or emulator code in either package.
 if grep -E '\.(o|ko|a)$|/tests?/|espemu' "$tmp/tool.list" "$tmp/dkms.list"; then
 	fail "build output or test files in a package (above)"

@@ -4,7 +4,7 @@
  * as a FunctionFS function inside the QEMU test guest.
  *
  *   espbridge --chip ch340|cp2102 --ffs DIR --report FILE [--ready FILE]
- *             [--status FILE] [--ctrl-delay-us N]
+ *             [--status FILE] [--ctrl-delay-us N] [--ctrl-fifo PRIO]
  *             [key=value ...]          (emulator options, see espemu --help)
  *
  * Vendor control requests on ep0 are answered as the chip would (see
@@ -16,7 +16,10 @@
  * wait for an event (a line state, a command) instead of sleeping.
  * --ctrl-delay-us delays the
  * status stage of every modem-control request (a slow bridge or hub: used
- * to prove the timing checks can fail).
+ * to prove the timing checks can fail).  --ctrl-fifo runs the ep0 thread,
+ * which timestamps the requests, at SCHED_FIFO PRIO: a real chip sees a
+ * request when it arrives, not when the guest's scheduler gets round to
+ * a reader, so load in the guest must not move the timestamps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +61,7 @@ struct bridge {
 	int ep0, ep_in, ep_out, status_fd;
 	char status[160];     /* last text written to status_fd */
 	unsigned int ctrl_delay_us;
+	int ctrl_fifo;        /* SCHED_FIFO priority of the ep0 thread, 0: none */
 
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t wake;  /* the pump: new input or new line state */
@@ -499,7 +504,7 @@ static int open_ep(const struct bridge *b, const char *name, int flags)
 static void usage(FILE *f)
 {
 	fputs("usage: espbridge --chip ch340|cp2102 --ffs DIR --report FILE [--ready FILE]\n"
-	      "                 [--status FILE] [--ctrl-delay-us N]\n"
+	      "                 [--status FILE] [--ctrl-delay-us N] [--ctrl-fifo PRIO]\n"
 	      "                 [key=value ...]   (emulator options:)\n", f);
 	emu_config_help(f);
 }
@@ -513,12 +518,13 @@ static int parse_args(struct bridge *b, struct emu_config *cfg, int argc, char *
 		{ "ready", required_argument, NULL, 'r' },
 		{ "ctrl-delay-us", required_argument, NULL, 'd' },
 		{ "status", required_argument, NULL, 's' },
+		{ "ctrl-fifo", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "c:f:o:r:d:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:o:r:d:s:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (bridge_chip_parse(optarg, &b->chip)) {
@@ -540,6 +546,9 @@ static int parse_args(struct bridge *b, struct emu_config *cfg, int argc, char *
 			break;
 		case 'd':
 			b->ctrl_delay_us = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			b->ctrl_fifo = atoi(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -577,6 +586,7 @@ int main(int argc, char **argv)
 	struct emu_config cfg;
 	pthread_t th;
 	pthread_condattr_t ca;
+	pthread_mutexattr_t ma;
 	sigset_t set;
 
 	b.chip = BRIDGE_CH340;
@@ -591,7 +601,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	pthread_mutex_init(&b.lock, NULL);
+	/* priority inheritance: a real-time ep0 thread never waits behind a
+	 * preempted pump thread */
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&b.lock, &ma);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&b.wake, &ca);
@@ -628,6 +642,15 @@ int main(int argc, char **argv)
 	    pthread_create(&th, NULL, bulk_in_thread, &b)) {
 		fputs("espbridge: cannot start threads\n", stderr);
 		return 1;
+	}
+	/* only this thread (ep0), set after the others have started */
+	if (b.ctrl_fifo > 0) {
+		struct sched_param sp = { .sched_priority = b.ctrl_fifo };
+		int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+		if (e)
+			fprintf(stderr, "espbridge: SCHED_FIFO %d for ep0: %s (continuing)\n",
+				b.ctrl_fifo, strerror(e));
 	}
 	if (b.ready_path) {
 		FILE *f = fopen(b.ready_path, "w");

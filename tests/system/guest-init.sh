@@ -27,6 +27,7 @@ for arg in $(cat /proc/cmdline); do
 	espsys.only=*) ONLY=${arg#espsys.only=} ;;
 	espsys.cycles=*) SOAK_CYCLES=${arg#espsys.cycles=} ;;
 	espsys.seed=*) SOAK_SEED=${arg#espsys.seed=} ;;
+	espsys.reps=*) BENCH_REPS=${arg#espsys.reps=} ;;
 	esac
 done
 
@@ -37,6 +38,9 @@ dd if=/dev/random of=/dev/null bs=1 count=1 2> /dev/null
 . /bin/scenarios.sh
 echo "@@BOOTED $(uname -r)" > $OUT
 run_group "$GROUP" "$ONLY" 2>&1
+# Optional step after the group, if the scenarios define one (tests/debugkernel:
+# the kmemleak scan).
+! type post_group > /dev/null 2>&1 || post_group 2>&1
 echo "@@DONE" > $OUT
 sync
 poweroff -f

@@ -5,14 +5,18 @@
 #   mkinitramfs.sh OUT.cpio KVER FILE...
 #
 # FILE arguments are copied to /bin (executables, with the shared libraries
-# ldd lists and the loader) or /lib/modules (*.ko).  Missing FILEs are skipped
-# so optional parts (espwipe, espwipe.ko) simply do not exist in the guest.
+# ldd lists and the loader) or /lib/modules (*.ko, which must be built for
+# KVER).  Missing FILEs are skipped so optional parts (espwipe, espwipe.ko)
+# simply do not exist in the guest.  The kernel's own modules come from
+# /lib/modules/KVER, or ESPSYS_MODDIR (a modules directory with modules.dep,
+# e.g. a `make modules_install` tree); modules it has built in are skipped.
 set -eu
 
 out=$1; kver=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/kmods.sh"
-moddir=/lib/modules/$kver
+# ESPSYS_MODDIR: modules from another tree (tests/debugkernel: its modules_install)
+moddir=${ESPSYS_MODDIR:-/lib/modules/$kver}
 stage=$(dirname "$out")/initramfs
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev" \
@@ -39,7 +43,16 @@ copy_lib() {
 for f in "$@"; do
 	[ -e "$f" ] || continue
 	case $f in
-	*.ko) cp "$f" "$stage/lib/modules/" ;;
+	*.ko)
+		# A module built for another kernel would only fail in the guest
+		# ("invalid module format"): refuse it here, naming both.
+		vm=$(modinfo -F vermagic "$f" 2>/dev/null | cut -d' ' -f1)
+		if [ "$vm" != "$kver" ]; then
+			echo "mkinitramfs: $f is built for '${vm:-?}', the guest boots $kver" >&2
+			exit 1
+		fi
+		cp "$f" "$stage/lib/modules/"
+		;;
 	*)
 		cp "$f" "$stage/bin/"
 		# "libx.so => /path (addr)" and the bare loader line "/lib64/ld-linux... (addr)"

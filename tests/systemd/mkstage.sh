@@ -3,13 +3,15 @@
 # Lay out the files the systemd guest copies over the host's root (its /init
 # does `cp -a STAGE/. /`):
 #
-#   mkstage.sh STAGE ESPWIPE ESPWIPE.KO ESPBRIDGE
+#   mkstage.sh STAGE ESPWIPE ESPWIPE.KO ESPBRIDGE [KVER MODDIR]
 #
 # the tool as /usr/bin/espwipe, the project's udev rules and unit as an admin
 # would install them (/etc/udev/rules.d, /etc/systemd/system), the module and
-# the bridge for the driver, the driver and its units, the masks.
+# the bridge for the driver, the driver and its units, the masks.  A MODDIR
+# other than /lib/modules/KVER (a kernel's modules_install tree) becomes the
+# symlink /usr/lib/modules/KVER, so modprobe in the guest finds its modules.
 set -eu
-stage=$1; espwipe=$2; ko=$3; bridge=$4
+stage=$1; espwipe=$2; ko=$3; bridge=$4; kver=${5:-}; moddir=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 for f in "$espwipe" "$ko" "$bridge" "$top/udev/60-espwipe.rules" \
@@ -34,3 +36,9 @@ grep -v -e '^#' -e '^$' "$here/guest/masked.list" | while read -r u; do
 done
 # no fstab entries, no host-specific enablement
 : > "$stage/etc/fstab"
+if [ -n "$kver" ] && [ -n "$moddir" ] && [ "$moddir" != "/lib/modules/$kver" ] &&
+		[ "$moddir" != "/usr/lib/modules/$kver" ]; then
+	[ -f "$moddir/modules.dep" ] || { echo "tests/systemd: no $moddir/modules.dep" >&2; exit 1; }
+	mkdir -p "$stage/usr/lib/modules"
+	ln -s "$(cd "$moddir" && pwd)" "$stage/usr/lib/modules/$kver"
+fi

@@ -159,8 +159,11 @@ CHECKS = {'stop-midwipe': check_stop, 'noconf': check_noconf, 'allow-path': chec
 # ------------------------------------------------------------ QEMU
 
 def boot(args, results, console):
-    append = ('console=ttyS0 loglevel=4 panic=-1 espsd.stage=%s systemd.unit=espsd-test.target'
-              ' systemd.show_status=auto' % os.path.abspath(args.stage))
+    # dummy_hcd.num: also for a kernel with dummy_hcd built in (the driver's
+    # `modprobe dummy_hcd num=4` cannot set it then)
+    append = ('console=ttyS0 loglevel=4 panic=-1 dummy_hcd.num=4 espsd.stage=%s'
+              ' systemd.unit=espsd-test.target systemd.show_status=auto'
+              % os.path.abspath(args.stage))
     if args.only:
         append += ' espsd.only=%s' % args.only
     cmd = ['timeout', str(args.timeout), 'qemu-system-x86_64', '-accel', 'tcg',
