@@ -18,7 +18,11 @@ scenario) or if the console shows any detector report.
 
 `selftest` shows that the check catches each planted bug: for every
 planted/*.patch the check must fail with the detector named in the patch's
-"Expect:" line, and the real module must pass the same scenarios.
+"Expect:" line, and the real module must pass the same scenarios.  For
+comparison (not a condition) it then runs the planted modules on the newest
+production kernel with headers, which lets them pass.
+
+DEBUGK_DIR=<build directory> uses that build instead of asking build.sh.
 """
 import argparse
 import glob
