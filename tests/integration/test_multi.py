@@ -16,10 +16,9 @@ import os
 import signal
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Emu  # noqa: E402
+from harness import Emu, run_tests  # noqa: E402
 from multi_harness import Live, PlugDir, journal_capable, kill_emu, run_lines  # noqa: E402
 
 MiB = 1 << 20
@@ -444,26 +443,10 @@ def test_ctrl_c_mid_erase_with_each_leaves_nothing_claimed():
 
 
 def main():
-    names = [n for n in sorted(globals()) if n.startswith("test_")]
-    if len(sys.argv) > 2 and sys.argv[1] == "-k":
-        names = [n for n in names if sys.argv[2] in n]
-    passed = failed = 0
-    for n in names:
-        t0 = time.monotonic()
-        try:
-            globals()[n]()
-        except Exception:  # noqa: BLE001 - report every failure and carry on
-            failed += 1
-            print("FAIL %s (%.1fs)" % (n, time.monotonic() - t0))
-            traceback.print_exc()
-        else:
-            passed += 1
-            print("ok   %s (%.1fs)" % (n, time.monotonic() - t0))
-        sys.stdout.flush()
+    rc = run_tests(globals(), "multi")
     for note in sorted(set(NOTES)):
         print("note: " + note)
-    print("multi: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return rc
 
 
 if __name__ == "__main__":

@@ -17,10 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Emu, build_path, sanitizer_env  # noqa: E402
+from harness import Emu, build_path, run_tests, sanitizer_env  # noqa: E402
 from multi_harness import PlugDir, kill_emu  # noqa: E402
 
 SOCK_PREFIX = "pci-0000:00:14.0-usb-0:1."
@@ -245,24 +244,7 @@ def main():
     if not shutil.which("tmux"):
         print("table (tmux): tmux is not installed (mk/deps.sh check installs it)")
         return 1
-    names = [n for n in sorted(globals()) if n.startswith("test_")]
-    if len(sys.argv) > 2 and sys.argv[1] == "-k":
-        names = [n for n in names if sys.argv[2] in n]
-    passed = failed = 0
-    for n in names:
-        t0 = time.monotonic()
-        try:
-            globals()[n]()
-        except Exception:  # noqa: BLE001 - report every failure and carry on
-            failed += 1
-            print("FAIL %s (%.1fs)" % (n, time.monotonic() - t0))
-            traceback.print_exc()
-        else:
-            passed += 1
-            print("ok   %s (%.1fs)" % (n, time.monotonic() - t0))
-        sys.stdout.flush()
-    print("table (tmux): %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_tests(globals(), "table (tmux)")
 
 
 if __name__ == "__main__":
